@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Net.Http;
+using MediaFleet.Cli.Commands;
+using MediaFleet.Cli.Demo;
+using MediaFleet.Contracts.Client;
+using MediaFleet.Cli.Output;
+using MediaFleet.Node.Configuration;
+
+namespace MediaFleet.Cli;
+
+/// <summary>Exit codes of DESIGN.md section 10.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int CheckFailed = 3;
+}
+
+/// <summary>An error the CLI reports as one plain line with a chosen exit code.</summary>
+public sealed class CliException(string message, int exitCode = ExitCodes.Failure) : Exception(message)
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>The <c>mfleet</c> command line: parses, runs one command, maps every failure to one line and an exit code.</summary>
+public static class CliApp
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var console = new CliConsole(output, error);
+        var root = new RootCommand("MediaFleet: one program for a small media cluster (library, replication, balancing, integrity, conversion).");
+        foreach (var command in LibraryCommands.Create(console).Append(NodeCommand.Create(console)).Append(DemoCommand.Create(console)))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var command = parse.CommandResult.Command;
+            var name = command == root ? "mfleet" : "mfleet " + command.Name;
+            error.WriteLine($"mfleet: {parse.Errors[0].Message} (see '{name} --help')");
+            return ExitCodes.Usage;
+        }
+        var invocation = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+            // Long-running roles stop through the Generic Host's own SIGTERM handling; the demo handles Ctrl-C itself.
+            ProcessTerminationTimeout = null,
+        };
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliException e)
+        {
+            error.WriteLine($"mfleet: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (InvalidSettingsException e)
+        {
+            error.WriteLine($"mfleet: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (MediaFleetException e)
+        {
+            error.WriteLine($"mfleet: {e.Message} ({(int)e.Status}{(e.Slug is null ? "" : " " + e.Slug)})");
+            return ExitCodes.Failure;
+        }
+        catch (HttpRequestException e)
+        {
+            error.WriteLine($"mfleet: cannot reach {e.Data["url"] ?? "the node"}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("mfleet: cancelled");
+            return ExitCodes.Failure;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"mfleet: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"mfleet: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MediaFleet.Cli.Output;
+using MediaFleet.Contracts.Client;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Library.Digests;
+
+namespace MediaFleet.Cli.Commands;
+
+/// <summary><c>ingest</c>, <c>rm</c>, <c>mv</c>, <c>ls</c>, <c>log</c> and <c>adopt</c>: library work against one node.</summary>
+internal static class LibraryCommands
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        yield return Ingest(console);
+        yield return Remove(console);
+        yield return Move(console);
+        yield return List(console);
+        yield return ChangeLog(console);
+        yield return Adopt(console);
+    }
+
+    private static Command Ingest(CliConsole console)
+    {
+        var source = new Argument<string>("SOURCE") { Description = "a file, or a folder whose files all go in" };
+        var target = new Argument<string?>("TARGET") { Description = "library path (for a folder: the prefix); default: the file's name", Arity = ArgumentArity.ZeroOrOne };
+        var move = new Option<bool>("--move") { Description = "delete each source file after the node confirmed its digest" };
+        var (node, token) = (Common.NodeOption(), Common.TokenOption());
+        var command = new Command("ingest", "stream files into the primary's library, digest-checked") { source, target, move, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = Common.Client(parse, node, token);
+            var plan = PlanIngest(parse.GetValue(source)!, parse.GetValue(target));
+            var total = plan.Sum(p => p.Length);
+            var failures = await console.WithProgressAsync("ingest", total, async progress =>
+            {
+                var failed = 0;
+                long before = 0;
+                foreach (var (file, path, length) in plan)
+                {
+                    try
+                    {
+                        progress.Report(("hashing " + path, before));
+                        var digest = await Sha256Digest.OfFileAsync(file, cancellationToken).ConfigureAwait(false);
+                        var baseline = before;
+                        await using var stream = new ProgressStream(
+                            new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan),
+                            sent => progress.Report((path, baseline + sent)));
+                        var (stored, created) = await client.PutFileAsync(path, stream, length, digest.ToHeaderValue(), cancellationToken).ConfigureAwait(false);
+                        if (stored.Sha256 != digest.Hex)
+                        {
+                            throw new CliException($"{path}: the node stored {stored.Sha256}, not {digest.Hex}");
+                        }
+                        if (parse.GetValue(move))
+                        {
+                            File.Delete(file);
+                        }
+                        var what = created ? "added" : "stored";
+                        console.Out.WriteLine($"{what} {stored.Path} ({Common.Size(stored.Size)}, version {stored.Version}){(parse.GetValue(move) ? ", source removed" : "")}");
+                    }
+                    catch (MediaFleetException e) when (plan.Count > 1 && e.Slug is not ("unauthorized" or "forbidden" or "insufficient-storage"))
+                    {
+                        failed++;
+                        console.Error.WriteLine($"mfleet: {path}: {e.Message}");
+                    }
+                    before += length;
+                    progress.Report((path, before));
+                }
+                return failed;
+            }).ConfigureAwait(false);
+            if (failures > 0)
+            {
+                throw new CliException($"{failures} of {plan.Count} files were not ingested");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>What to send where: one file, or every regular file under a folder (symlinks are not followed).</summary>
+    internal static IReadOnlyList<(string File, string Path, long Length)> PlanIngest(string source, string? target)
+    {
+        if (File.Exists(source))
+        {
+            var name = Path.GetFileName(source);
+            var path = string.IsNullOrEmpty(target) ? name : target.EndsWith('/') ? target + name : target;
+            return [(source, path, new FileInfo(source).Length)];
+        }
+        if (!Directory.Exists(source))
+        {
+            throw new CliException($"{source}: no such file or folder");
+        }
+        var prefix = string.IsNullOrEmpty(target) ? "" : target.TrimEnd('/') + "/";
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
+        return new DirectoryInfo(source).EnumerateFiles("*", options)
+            .OrderBy(f => f.FullName, StringComparer.Ordinal)
+            .Select(f => (f.FullName, prefix + Path.GetRelativePath(source, f.FullName).Replace(Path.DirectorySeparatorChar, '/'), f.Length))
+            .ToList();
+    }
+
+    private static Command Remove(CliConsole console)
+    {
+        var paths = new Argument<string[]>("PATH") { Description = "library paths to delete", Arity = ArgumentArity.OneOrMore };
+        var (node, token) = (Common.NodeOption(), Common.TokenOption());
+        var command = new Command("rm", "delete files from the library (a new version each)") { paths, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = Common.Client(parse, node, token);
+            foreach (var path in parse.GetValue(paths)!)
+            {
+                await client.DeleteFileAsync(path, cancellationToken).ConfigureAwait(false);
+                console.Out.WriteLine($"removed {path}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Move(CliConsole console)
+    {
+        var from = new Argument<string>("FROM") { Description = "the library path to move" };
+        var to = new Argument<string>("TO") { Description = "its new library path" };
+        var (node, token) = (Common.NodeOption(), Common.TokenOption());
+        var command = new Command("mv", "rename a file in the library; followers rename too, nothing is copied") { from, to, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var version = await Common.Client(parse, node, token).MoveAsync(parse.GetValue(from)!, parse.GetValue(to)!, cancellationToken).ConfigureAwait(false);
+            console.Out.WriteLine($"moved {parse.GetValue(from)} to {parse.GetValue(to)} (version {version})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(CliConsole console)
+    {
+        var prefix = new Argument<string?>("PREFIX") { Description = "only files under this folder", Arity = ArgumentArity.ZeroOrOne };
+        var sha256sum = new Option<bool>("--sha256sum") { Description = "print lines `sha256sum -c` accepts (run it in the library folder)" };
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command("ls", "list the files a node holds") { prefix, sha256sum, json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var files = Common.Client(parse, node, token).GetManifestAsync(parse.GetValue(prefix) ?? "", cancellationToken);
+            if (parse.GetValue(json))
+            {
+                var list = new List<FileDto>();
+                await foreach (var file in files.ConfigureAwait(false))
+                {
+                    list.Add(file);
+                }
+                console.Out.WriteLine(JsonSerializer.Serialize(list, CliJson.Default.ListFileDto));
+                return ExitCodes.Ok;
+            }
+            await foreach (var file in files.ConfigureAwait(false))
+            {
+                console.Out.WriteLine(parse.GetValue(sha256sum)
+                    ? $"{file.Sha256}  {file.Path}"
+                    : string.Create(CultureInfo.InvariantCulture, $"{Common.Size(file.Size),10}  v{file.Version,-6}  {file.Path}"));
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ChangeLog(CliConsole console)
+    {
+        var since = new Option<long>("--since") { Description = "only changes after this version", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int>("--limit") { Description = "at most this many changes", DefaultValueFactory = _ => 1000 };
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command("log", "show the changelog (one version per change)") { since, limit, json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var changes = await Common.Client(parse, node, token).GetChangesAsync(parse.GetValue(since), parse.GetValue(limit), cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(JsonSerializer.Serialize(changes, ContractJson.Default.ChangesDto));
+                return ExitCodes.Ok;
+            }
+            foreach (var c in changes.Changes)
+            {
+                var what = c.Op switch
+                {
+                    "move" => $"{c.Path} -> {c.To}",
+                    "put" => $"{c.Path}  {Common.Size(c.Size ?? 0)}  sha256:{c.Sha256?[..12]}",
+                    _ => c.Path,
+                };
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"v{c.Version,-6} {c.At:yyyy-MM-dd HH:mm:ss}Z  {c.Op,-6}  {what}"));
+            }
+            console.Out.WriteLine($"data version {changes.Version}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Adopt(CliConsole console)
+    {
+        var prefix = new Argument<string?>("PREFIX") { Description = "only files under this folder of the library", Arity = ArgumentArity.ZeroOrOne };
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command("adopt", "take files already in the primary's folder into the catalog, in place (checked against .<name>.sha1 sidecars); exit 3 on a mismatch")
+            { prefix, json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var events = Common.Client(parse, node, token).AdoptAsync(parse.GetValue(prefix) ?? "", cancellationToken);
+            var mismatches = 0;
+            await console.WithProgressAsync("adopt", 1, async progress =>
+            {
+                await foreach (var e in events.ConfigureAwait(false))
+                {
+                    if (parse.GetValue(json))
+                    {
+                        console.Out.WriteLine(JsonSerializer.Serialize(e, ContractJson.Default.AdoptLineDto));
+                    }
+                    switch (e.Event)
+                    {
+                        case "mismatch":
+                            mismatches++;
+                            console.Error.WriteLine($"mfleet: {e.Path}: not adopted: {e.Detail}");
+                            break;
+                        case "adopted" when !parse.GetValue(json):
+                            console.Out.WriteLine($"adopted {e.Path} (version {e.Version})");
+                            break;
+                        case "done" when !parse.GetValue(json):
+                            console.Out.WriteLine($"adopt: {e.Detail}; data version {e.Version}");
+                            break;
+                    }
+                    progress.Report((e.Path ?? "done", e.Total == 0 ? 1 : e.Done / Math.Max(e.Total, 1)));
+                }
+                return 0;
+            }).ConfigureAwait(false);
+            return mismatches > 0 ? ExitCodes.CheckFailed : ExitCodes.Ok;
+        });
+        return command;
+    }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<FileDto>))]
+internal sealed partial class CliJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MediaFleet.Cli.Output;
+using MediaFleet.Node;
+using MediaFleet.Node.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace MediaFleet.Cli.Commands;
+
+/// <summary><c>mfleet node</c>: runs a data node until SIGTERM or Ctrl-C.</summary>
+internal static class NodeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = new Option<string?>("--data") { Description = "the library folder (created when absent)" };
+        var primary = new Option<bool>("--primary") { Description = "this node assigns versions and takes writes" };
+        var upstream = new Option<string?>("--upstream") { Description = "the node to follow (URL)" };
+        var listen = new Option<string?>("--listen") { Description = "URL to listen on (default http://127.0.0.1:8470)" };
+        var id = new Option<string?>("--id") { Description = "a stable name for this node" };
+        var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL)" };
+        var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx reaches this node" };
+        var site = new Option<string?>("--site") { Description = "the site this node stands at" };
+        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
+        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
+        var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
+        var command = new Command("node", "run a data node: library, file API, replication")
+            { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var flags = new Dictionary<string, string?>();
+            void Flag<T>(Option<T> option, string key)
+            {
+                if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is { } value)
+                {
+                    flags[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
+                }
+            }
+            Flag(data, "Node:Data");
+            Flag(primary, "Node:Primary");
+            Flag(upstream, "Node:Upstream");
+            Flag(listen, "Node:Listen");
+            Flag(id, "Node:Id");
+            Flag(coordinator, "Node:Coordinator");
+            Flag(advertise, "Node:Advertise");
+            Flag(site, "Node:Site");
+            Flag(token, "Auth:Token");
+            Flag(insecure, "Auth:InsecureNoAuth");
+            var configuration = LoadConfiguration(parse.GetValue(config), flags);
+            await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await app.RunAsync().ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>JSON file, then <c>MFLEET_</c> environment, then flags: later sources win (DESIGN.md section 10).</summary>
+    internal static IConfiguration LoadConfiguration(string? file, IDictionary<string, string?> flags)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                throw new CliException($"--config {file}: no such file", ExitCodes.Usage);
+            }
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables("MFLEET_").AddInMemoryCollection(flags);
+        try
+        {
+            var configuration = builder.Build();
+            // Binding here turns a value of the wrong type into one clear line before anything starts.
+            NodeOptions.From(configuration);
+            AuthOptions.From(configuration);
+            return configuration;
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or JsonException or InvalidOperationException)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            throw new CliException($"bad configuration: {reason.ReplaceLineEndings(" ")}", ExitCodes.Usage);
+        }
+    }
+}

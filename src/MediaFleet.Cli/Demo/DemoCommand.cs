@@ -1,0 +1,20 @@
+using System.CommandLine;
+using MediaFleet.Cli.Output;
+
+namespace MediaFleet.Cli.Demo;
+
+/// <summary><c>mfleet demo</c>: a whole cluster on loopback, walked through step by step.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var noWait = new Option<bool>("--no-wait") { Description = "stop and clean up when the tour ends instead of waiting for Ctrl-C" };
+        var command = new Command("demo", "start a cluster on loopback and walk through every feature") { noWait };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var demo = new DemoTour(console);
+            return await demo.RunAsync(!parse.GetValue(noWait), cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Problems;
+
+namespace MediaFleet.Contracts.Client;
+
+/// <summary>A failed call to a MediaFleet role: the HTTP status and the problem slug it answered with.</summary>
+public sealed class MediaFleetException(HttpStatusCode status, string? slug, string message) : Exception(message)
+{
+    public HttpStatusCode Status { get; } = status;
+
+    /// <summary>The problem slug (e.g. <c>digest-mismatch</c>), null when the answer was not a problem document.</summary>
+    public string? Slug { get; } = slug;
+}
+
+/// <summary>A typed client for a node's file API, used by the CLI and by tests.</summary>
+public sealed class NodeClient
+{
+    private readonly HttpClient _http;
+
+    public NodeClient(HttpClient http) => _http = http;
+
+    /// <summary>An HttpClient for <paramref name="node"/> that sends <paramref name="token"/> as a bearer token.</summary>
+    public static HttpClient CreateHttp(Uri node, string? token)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(5) })
+        {
+            BaseAddress = node.AbsoluteUri.EndsWith('/') ? node : new Uri(node.AbsoluteUri + "/"),
+            // Uploads and downloads of large files take as long as they take; callers cancel.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (!string.IsNullOrEmpty(token))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        return http;
+    }
+
+    /// <summary>The request URI of a library path: each segment percent-encoded.</summary>
+    public static string FileUri(string path) => "files/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+
+    /// <summary>Streams <paramref name="content"/> to <c>PUT /files/{path}</c>, announcing its digest so the node checks it.</summary>
+    public async Task<(FileDto File, bool Created)> PutFileAsync(string path, Stream content, long length, string? reprDigest, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, FileUri(path));
+        request.Content = new StreamContent(content, 1 << 20);
+        request.Content.Headers.ContentLength = length;
+        if (reprDigest is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Repr-Digest", reprDigest);
+        }
+        // A node that refuses (507, 401, 400) answers before the body is sent.
+        request.Headers.ExpectContinue = true;
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var file = await response.Content.ReadFromJsonAsync(ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false);
+        return (file!, response.StatusCode == HttpStatusCode.Created);
+    }
+
+    public async Task DeleteFileAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.DeleteAsync(FileUri(path), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> MoveAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync("v1/moves", new MoveRequest(from, to), ContractJson.Default.MoveRequest, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var version = await response.Content.ReadFromJsonAsync(ContractJson.Default.VersionDto, cancellationToken).ConfigureAwait(false);
+        return version!.Version;
+    }
+
+    public async Task<StatusDto> GetStatusAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync("v1/status", cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.StatusDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<ChangesDto> GetChangesAsync(long since, int limit, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(string.Create(CultureInfo.InvariantCulture, $"v1/changes?since={since}&limit={limit}"), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.ChangesDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The files under <paramref name="prefix"/>, streamed from <c>GET /v1/manifest</c>.</summary>
+    public IAsyncEnumerable<FileDto> GetManifestAsync(string prefix, CancellationToken cancellationToken) =>
+        ReadLinesAsync(new HttpRequestMessage(HttpMethod.Get, "v1/manifest?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.FileDto, cancellationToken);
+
+    /// <summary>Starts <c>POST /v1/adopt</c> and streams its progress lines.</summary>
+    public IAsyncEnumerable<AdoptLineDto> AdoptAsync(string prefix, CancellationToken cancellationToken) =>
+        ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/adopt?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.AdoptLineDto, cancellationToken);
+
+    private async IAsyncEnumerable<T> ReadLinesAsync<T>(HttpRequestMessage request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(stream);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length > 0)
+                {
+                    yield return JsonSerializer.Deserialize(line, type)!;
+                }
+            }
+        }
+    }
+
+    /// <summary>Turns a failed answer into a <see cref="MediaFleetException"/> carrying the problem's slug and detail.</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+        ProblemDto? problem = null;
+        if (response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json")
+        {
+            try
+            {
+                problem = await response.Content.ReadFromJsonAsync(ContractJson.Default.ProblemDto, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                // Not a problem document after all; the status line says enough.
+            }
+        }
+        var message = problem?.Detail ?? problem?.Title ?? $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        throw new MediaFleetException(response.StatusCode, ProblemTypes.SlugOf(problem?.Type), message);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MediaFleet.Contracts.Files;
+
+/// <summary>A file as the file API reports it: the body of a successful PUT and a line of the manifest.</summary>
+public sealed record FileDto(string Path, string Sha256, long Size, long Version);
+
+/// <summary>The body of <c>POST /v1/moves</c>.</summary>
+public sealed record MoveRequest(string From, string To);
+
+/// <summary>The answer to a move: the version it became.</summary>
+public sealed record VersionDto(long Version);
+
+/// <summary>One changelog entry as <c>GET /v1/changes</c> lists it.</summary>
+public sealed record ChangeDto(long Version, string Op, string Path, string? To, string? Sha256, long? Size, DateTimeOffset At);
+
+/// <summary>The answer of <c>GET /v1/changes</c>: the node's version and the entries after <c>since</c>.</summary>
+public sealed record ChangesDto(long Version, IReadOnlyList<ChangeDto> Changes);
+
+/// <summary>The answer of <c>GET /v1/status</c>.</summary>
+public sealed record StatusDto(
+    string Id,
+    bool Primary,
+    string? Upstream,
+    long Version,
+    long SeenVersion,
+    int Missing,
+    int Files,
+    long Bytes,
+    long FreeBytes,
+    double Load,
+    bool ForceDown,
+    bool ForceBackup,
+    string? Site);
+
+/// <summary>One entry of <c>GET /v1/missing</c>.</summary>
+public sealed record MissingDto(string Path, long Version, string? Sha256, string Reason, int Attempts, DateTimeOffset? NextTryAt);
+
+/// <summary>One NDJSON line of <c>POST /v1/adopt</c>: <c>event</c> is adopted, mismatch, skipped or done.</summary>
+public sealed record AdoptLineDto(string Event, string? Path, long Done, long Total, long? Version, string? Sha256, string? Detail);
+
+/// <summary>An RFC 9457 problem document, as every error of every role is answered.</summary>
+public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? Instance);
+
+/// <summary>Source-generated JSON for every contract type, in the snake_case of DESIGN.md.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(FileDto))]
+[JsonSerializable(typeof(MoveRequest))]
+[JsonSerializable(typeof(VersionDto))]
+[JsonSerializable(typeof(ChangesDto))]
+[JsonSerializable(typeof(StatusDto))]
+[JsonSerializable(typeof(IReadOnlyList<MissingDto>))]
+[JsonSerializable(typeof(AdoptLineDto))]
+[JsonSerializable(typeof(ProblemDto))]
+public sealed partial class ContractJson : JsonSerializerContext;

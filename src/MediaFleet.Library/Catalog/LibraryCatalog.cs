@@ -1,0 +1,492 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+using Microsoft.Data.Sqlite;
+
+namespace MediaFleet.Library.Catalog;
+
+/// <summary>
+/// The node's catalog: SQLite (WAL) for what must survive, and an in-memory index of <c>files</c> so a
+/// read of the file API costs no query. Writes go through <see cref="LibraryStore"/>, which serialises them.
+/// </summary>
+public sealed class LibraryCatalog : IAsyncDisposable
+{
+    private const string Schema = """
+        PRAGMA journal_mode=WAL;
+        CREATE TABLE IF NOT EXISTS changes(version INTEGER PRIMARY KEY, op TEXT NOT NULL, path TEXT NOT NULL,
+            to_path TEXT, sha256 TEXT, size INTEGER, at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+            version INTEGER NOT NULL, mtime INTEGER NOT NULL, verified_at TEXT, state TEXT NOT NULL DEFAULT 'ok') WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS missing(path TEXT PRIMARY KEY, version INTEGER NOT NULL, sha256 TEXT, reason TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, next_try_at TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS intents(id INTEGER PRIMARY KEY, op TEXT NOT NULL, path TEXT NOT NULL, to_path TEXT,
+            sha256 TEXT, size INTEGER);
+        """;
+
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private TaskCompletionSource _changed = NewSignal();
+    private long _version;
+    private long _totalBytes;
+
+    private LibraryCatalog(string connectionString, SqliteConnection writer, TimeProvider time)
+    {
+        _connectionString = connectionString;
+        _writer = writer;
+        _time = time;
+    }
+
+    /// <summary>Every change up to this version is applied here (<c>meta.data_version</c>).</summary>
+    public DataVersion Version => new(Volatile.Read(ref _version));
+
+    /// <summary>This node's id, made once and kept in <c>meta</c>.</summary>
+    public string NodeId { get; private set; } = "";
+
+    public int FileCount => _files.Count;
+
+    public long TotalBytes => Interlocked.Read(ref _totalBytes);
+
+    /// <summary>Opens (creating when new) the catalog of a library and loads its file index into memory.</summary>
+    public static LibraryCatalog Open(LibraryRoot root, TimeProvider time)
+    {
+        Directory.CreateDirectory(root.StateFolder);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = root.CatalogFile,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        var writer = new SqliteConnection(connectionString);
+        writer.Open();
+        var catalog = new LibraryCatalog(connectionString, writer, time);
+        try
+        {
+            catalog.Initialise();
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        return catalog;
+    }
+
+    /// <summary>Number of entries in <c>missing</c>.</summary>
+    public int MissingCount
+    {
+        get
+        {
+            using var connection = OpenReader();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM missing";
+            return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>What this node should hold and does not yet, oldest version first.</summary>
+    public async Task<IReadOnlyList<MissingEntry>> ReadMissingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path, version, sha256, reason, attempts, next_try_at FROM missing ORDER BY version, path";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<MissingEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new MissingEntry(
+                reader.GetString(0),
+                new DataVersion(reader.GetInt64(1)),
+                reader.IsDBNull(2) ? null : Sha256Digest.ParseHex(reader.GetString(2)),
+                reader.GetString(3),
+                reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : EntryText.ParseTime(reader.GetString(5))));
+        }
+        return list;
+    }
+
+    private void Initialise()
+    {
+        Execute(_writer, Schema);
+        // FULL: a committed write survives power loss, so the catalog never lags the renamed file it describes.
+        Execute(_writer, "PRAGMA synchronous=FULL;");
+        NodeId = GetMeta("node_id") ?? SetNewNodeId();
+        _version = long.Parse(GetMeta("data_version") ?? "0", CultureInfo.InvariantCulture);
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT path, sha256, size, version, mtime, verified_at, state FROM files";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var entry = ReadFile(reader);
+            _files[entry.Path] = entry;
+            _totalBytes += entry.Size;
+        }
+    }
+
+    private string SetNewNodeId()
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        SetMeta(_writer, null, "node_id", id);
+        return id;
+    }
+
+    public FileEntry? Find(string path) => _files.GetValueOrDefault(path);
+
+    /// <summary>The files under a prefix, from memory, in path order.</summary>
+    public IReadOnlyList<FileEntry> ListFiles(string prefix = "")
+    {
+        var list = new List<FileEntry>();
+        foreach (var entry in _files.Values)
+        {
+            if (prefix.Length == 0 || entry.Path == prefix || entry.Path.StartsWith(prefix.TrimEnd('/') + "/", StringComparison.Ordinal))
+            {
+                list.Add(entry);
+            }
+        }
+        list.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return list;
+    }
+
+    public string? GetMeta(string key)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        return command.ExecuteScalar() as string;
+    }
+
+    // ---- write side: called by LibraryStore, one writer at a time ----
+
+    internal long AddIntent(ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "INSERT INTO intents(op, path, to_path, sha256, size) VALUES ($op, $path, $to, $sha, $size) RETURNING id";
+        command.Parameters.AddWithValue("$op", op.ToText());
+        command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$to", (object?)toPath ?? DBNull.Value);
+        command.Parameters.AddWithValue("$sha", (object?)sha256?.Hex ?? DBNull.Value);
+        command.Parameters.AddWithValue("$size", (object?)size ?? DBNull.Value);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    internal void DropIntent(long id)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "DELETE FROM intents WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    }
+
+    internal IReadOnlyList<Intent> ReadIntents()
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT id, op, path, to_path, sha256, size FROM intents ORDER BY id";
+        using var reader = command.ExecuteReader();
+        var intents = new List<Intent>();
+        while (reader.Read())
+        {
+            intents.Add(new Intent(
+                reader.GetInt64(0),
+                EntryText.ParseOp(reader.GetString(1)),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : Sha256Digest.ParseHex(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5)));
+        }
+        return intents;
+    }
+
+    /// <summary>Records a put as a new version: the changelog entry, the file row and data_version, in one transaction.</summary>
+    internal FileEntry CommitPut(long? intentId, string path, Sha256Digest sha256, long size, DateTimeOffset modified, DateTimeOffset? verifiedAt = null)
+    {
+        var now = _time.GetUtcNow();
+        var version = Version.Next();
+        var entry = new FileEntry(path, sha256, size, version, modified, verifiedAt ?? now, FileState.Ok);
+        using (var tx = _writer.BeginTransaction())
+        {
+            InsertChange(tx, version, ChangeOp.Put, path, null, sha256, size, now);
+            UpsertFile(tx, entry);
+            Finish(tx, intentId, version);
+            tx.Commit();
+        }
+        var old = _files.GetValueOrDefault(path);
+        _files[path] = entry;
+        Interlocked.Add(ref _totalBytes, size - (old?.Size ?? 0));
+        Published(version);
+        return entry;
+    }
+
+    internal DataVersion CommitDelete(long? intentId, string path)
+    {
+        var now = _time.GetUtcNow();
+        var version = Version.Next();
+        using (var tx = _writer.BeginTransaction())
+        {
+            InsertChange(tx, version, ChangeOp.Delete, path, null, null, null, now);
+            DeleteFile(tx, path);
+            Finish(tx, intentId, version);
+            tx.Commit();
+        }
+        if (_files.TryRemove(path, out var old))
+        {
+            Interlocked.Add(ref _totalBytes, -old.Size);
+        }
+        Published(version);
+        return version;
+    }
+
+    internal DataVersion CommitMove(long? intentId, FileEntry source, string toPath)
+    {
+        var now = _time.GetUtcNow();
+        var version = Version.Next();
+        var moved = source with { Path = toPath, Version = version };
+        using (var tx = _writer.BeginTransaction())
+        {
+            InsertChange(tx, version, ChangeOp.Move, source.Path, toPath, source.Sha256, source.Size, now);
+            DeleteFile(tx, source.Path);
+            UpsertFile(tx, moved);
+            Finish(tx, intentId, version);
+            tx.Commit();
+        }
+        _files.TryRemove(source.Path, out _);
+        var replaced = _files.GetValueOrDefault(toPath);
+        _files[toPath] = moved;
+        Interlocked.Add(ref _totalBytes, -(replaced?.Size ?? 0));
+        Published(version);
+        return version;
+    }
+
+    private void Finish(SqliteTransaction tx, long? intentId, DataVersion version)
+    {
+        SetMeta(_writer, tx, "data_version", version.ToString());
+        if (intentId is { } id)
+        {
+            using var command = _writer.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = "DELETE FROM intents WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private void Published(DataVersion version)
+    {
+        Volatile.Write(ref _version, version.Value);
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    }
+
+    private void InsertChange(SqliteTransaction tx, DataVersion version, ChangeOp op, string path, string? to, Sha256Digest? sha256, long? size, DateTimeOffset at)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)";
+        command.Parameters.AddWithValue("$v", version.Value);
+        command.Parameters.AddWithValue("$op", op.ToText());
+        command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$to", (object?)to ?? DBNull.Value);
+        command.Parameters.AddWithValue("$sha", (object?)sha256?.Hex ?? DBNull.Value);
+        command.Parameters.AddWithValue("$size", (object?)size ?? DBNull.Value);
+        command.Parameters.AddWithValue("$at", at.ToText());
+        command.ExecuteNonQuery();
+    }
+
+    private void UpsertFile(SqliteTransaction tx, FileEntry entry)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            INSERT INTO files(path, sha256, size, version, mtime, verified_at, state) VALUES ($path, $sha, $size, $v, $mtime, $verified, $state)
+            ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, version = excluded.version,
+                mtime = excluded.mtime, verified_at = excluded.verified_at, state = excluded.state
+            """;
+        command.Parameters.AddWithValue("$path", entry.Path);
+        command.Parameters.AddWithValue("$sha", entry.Sha256.Hex);
+        command.Parameters.AddWithValue("$size", entry.Size);
+        command.Parameters.AddWithValue("$v", entry.Version.Value);
+        command.Parameters.AddWithValue("$mtime", entry.Modified.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$verified", (object?)entry.VerifiedAt?.ToText() ?? DBNull.Value);
+        command.Parameters.AddWithValue("$state", entry.State.ToText());
+        command.ExecuteNonQuery();
+    }
+
+    private void DeleteFile(SqliteTransaction tx, string path)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM files WHERE path = $path";
+        command.Parameters.AddWithValue("$path", path);
+        command.ExecuteNonQuery();
+    }
+
+    private static void SetMeta(SqliteConnection connection, SqliteTransaction? tx, string key, string value)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
+    // ---- read side: pooled connections, safe from any thread ----
+
+    /// <summary>The oldest version the changelog no longer holds entries before (0 while nothing was compacted).</summary>
+    public DataVersion CompactedThrough
+    {
+        get
+        {
+            using var connection = OpenReader();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT value FROM meta WHERE key = 'compacted_through'";
+            return new DataVersion(command.ExecuteScalar() is string s ? long.Parse(s, CultureInfo.InvariantCulture) : 0);
+        }
+    }
+
+    /// <summary>Changelog entries after <paramref name="since"/>, oldest first.</summary>
+    public async Task<IReadOnlyList<ChangeEntry>> ReadChangesAsync(DataVersion since, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = OpenReader();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, op, path, to_path, sha256, size, at FROM changes WHERE version > $since ORDER BY version LIMIT $limit";
+        command.Parameters.AddWithValue("$since", since.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var changes = new List<ChangeEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            changes.Add(new ChangeEntry(
+                new DataVersion(reader.GetInt64(0)),
+                EntryText.ParseOp(reader.GetString(1)),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : Sha256Digest.ParseHex(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                EntryText.ParseTime(reader.GetString(6))));
+        }
+        return changes;
+    }
+
+    /// <summary>Completes when the version passes <paramref name="since"/>, or after <paramref name="wait"/>.</summary>
+    public async Task WaitForChangeAsync(DataVersion since, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var signal = Volatile.Read(ref _changed).Task;
+        if (Version > since || wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+        try
+        {
+            await signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing new within the wait: the caller answers with what it has.
+        }
+    }
+
+    /// <summary>A consistent snapshot of <c>files</c> (one SQLite read transaction) with the version it is at.</summary>
+    public async Task<ManifestReader> OpenManifestAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var connection = OpenReader();
+        try
+        {
+            var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = "SELECT value FROM meta WHERE key = 'data_version'";
+            var version = new DataVersion(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string s ? long.Parse(s, CultureInfo.InvariantCulture) : 0);
+            return new ManifestReader(connection, tx, version, prefix);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    internal static FileEntry ReadFile(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        Sha256Digest.ParseHex(reader.GetString(1)),
+        reader.GetInt64(2),
+        new DataVersion(reader.GetInt64(3)),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        reader.IsDBNull(5) ? null : EntryText.ParseTime(reader.GetString(5)),
+        EntryText.ParseState(reader.GetString(6)));
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        Published(Version);
+    }
+}
+
+/// <summary>A write that was about to touch the folder, recorded so a crash in between can be finished or undone.</summary>
+internal sealed record Intent(long Id, ChangeOp Op, string Path, string? ToPath, Sha256Digest? Sha256, long? Size);
+
+/// <summary>Reads one consistent snapshot of the files table; owns its connection and transaction.</summary>
+public sealed class ManifestReader : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly SqliteTransaction _transaction;
+    private readonly string _prefix;
+
+    internal ManifestReader(SqliteConnection connection, SqliteTransaction transaction, DataVersion version, string prefix)
+    {
+        _connection = connection;
+        _transaction = transaction;
+        _prefix = prefix.TrimEnd('/');
+        Version = version;
+    }
+
+    public DataVersion Version { get; }
+
+    public async IAsyncEnumerable<FileEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        if (_prefix.Length == 0)
+        {
+            command.CommandText = "SELECT path, sha256, size, version, mtime, verified_at, state FROM files ORDER BY path";
+        }
+        else
+        {
+            // Range scan on the primary key: every path equal to the prefix or under "prefix/".
+            command.CommandText = "SELECT path, sha256, size, version, mtime, verified_at, state FROM files WHERE path = $p OR (path >= $lo AND path < $hi) ORDER BY path";
+            command.Parameters.AddWithValue("$p", _prefix);
+            command.Parameters.AddWithValue("$lo", _prefix + "/");
+            command.Parameters.AddWithValue("$hi", _prefix + "0");
+        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return LibraryCatalog.ReadFile(reader);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync().ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+}

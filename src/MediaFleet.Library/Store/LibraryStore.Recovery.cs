@@ -1,0 +1,96 @@
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+
+namespace MediaFleet.Library.Store;
+
+public sealed partial class LibraryStore
+{
+    /// <summary>
+    /// Start-up recovery: empties <c>.mfleet/tmp</c>, then finishes every write whose rename (or unlink) reached the
+    /// folder but whose catalog commit did not, and drops the intents of writes that never touched the folder.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var cleared = 0;
+        foreach (var file in Directory.EnumerateFiles(Root.TempFolder))
+        {
+            File.Delete(file);
+            cleared++;
+        }
+        if (cleared > 0)
+        {
+            Log.TempCleared(_logger, cleared);
+        }
+
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var intent in Catalog.ReadIntents())
+            {
+                var version = await FinishAsync(intent, cancellationToken).ConfigureAwait(false);
+                if (version is { } v)
+                {
+                    Log.IntentCompleted(_logger, intent.Op.ToText(), intent.Path, v.Value);
+                }
+                else
+                {
+                    Catalog.DropIntent(intent.Id);
+                    Log.IntentDropped(_logger, intent.Op.ToText(), intent.Path);
+                }
+            }
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    private async Task<DataVersion?> FinishAsync(Intent intent, CancellationToken cancellationToken)
+    {
+        var path = Root.PhysicalPath(LibraryPath.Parse(intent.Path));
+        var current = Catalog.Find(intent.Path);
+        switch (intent.Op)
+        {
+            case ChangeOp.Put when File.Exists(path) && current?.Sha256 != intent.Sha256:
+                // The rename happened; the bytes there are the new file only if they hash to what was announced.
+                var digest = await Sha256Digest.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
+                return digest == intent.Sha256
+                    ? Catalog.CommitPut(intent.Id, intent.Path, digest, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path)).Version
+                    : null;
+            case ChangeOp.Delete when current is not null && !File.Exists(path):
+                return Catalog.CommitDelete(intent.Id, intent.Path);
+            case ChangeOp.Move when current is not null && intent.ToPath is { } to && !File.Exists(path)
+                                    && File.Exists(Root.PhysicalPath(LibraryPath.Parse(to))):
+                return Catalog.CommitMove(intent.Id, current, to);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Compares the folder with the catalog and reports (never deletes) files the catalog does not know and
+    /// catalog rows whose file is gone. Returns the unknown files' library paths.
+    /// </summary>
+    public IReadOnlyList<string> ReportUnknownFiles(CancellationToken cancellationToken)
+    {
+        var unknown = new List<string>();
+        foreach (var file in LibraryWalk.Files(Root, Root.FullPath, cancellationToken))
+        {
+            if (Catalog.Find(file.Path.Value) is null && !LibraryWalk.IsSidecar(file.FullName))
+            {
+                unknown.Add(file.Path.Value);
+            }
+        }
+        if (unknown.Count > 0)
+        {
+            Log.UnknownFiles(_logger, unknown.Count, unknown[0]);
+        }
+        var vanished = Catalog.ListFiles().Where(f => !File.Exists(Path.Combine(Root.FullPath, f.Path))).Select(f => f.Path).ToList();
+        if (vanished.Count > 0)
+        {
+            Log.VanishedFiles(_logger, vanished.Count, vanished[0]);
+        }
+        return unknown;
+    }
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace MediaFleet.Library.Store;
+
+/// <summary>Log messages of the library store; event ids 1000–1099.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Stored {Path} ({Size} bytes) as version {Version}")]
+    public static partial void Stored(ILogger logger, string path, long size, long version);
+
+    [LoggerMessage(1001, LogLevel.Information, "Deleted {Path} as version {Version}")]
+    public static partial void Deleted(ILogger logger, string path, long version);
+
+    [LoggerMessage(1002, LogLevel.Information, "Moved {From} to {To} as version {Version}")]
+    public static partial void Moved(ILogger logger, string from, string to, long version);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Could not delete temp file {File}: {Reason}")]
+    public static partial void TempNotDeleted(ILogger logger, string file, string reason);
+
+    [LoggerMessage(1010, LogLevel.Information, "Start-up: removed {Count} partial writes from .mfleet/tmp")]
+    public static partial void TempCleared(ILogger logger, int count);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Start-up: finished an interrupted {Op} of {Path} (version {Version})")]
+    public static partial void IntentCompleted(ILogger logger, string op, string path, long version);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Start-up: dropped an interrupted {Op} of {Path}; the folder was not changed by it")]
+    public static partial void IntentDropped(ILogger logger, string op, string path);
+
+    [LoggerMessage(1013, LogLevel.Warning, "The library folder holds {Count} files the catalog does not know (left in place; `mfleet adopt` takes them in), e.g. {Example}")]
+    public static partial void UnknownFiles(ILogger logger, int count, string example);
+
+    [LoggerMessage(1014, LogLevel.Warning, "The catalog lists {Count} files that are not in the folder, e.g. {Example}")]
+    public static partial void VanishedFiles(ILogger logger, int count, string example);
+}

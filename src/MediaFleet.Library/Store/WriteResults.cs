@@ -1,0 +1,51 @@
+using MediaFleet.Library.Catalog;
+
+namespace MediaFleet.Library.Store;
+
+/// <summary>How a write ended; every expected failure is a value here, not an exception.</summary>
+public enum WriteStatus
+{
+    Created,
+    Replaced,
+    Unchanged,
+    Deleted,
+    Moved,
+    NotFound,
+    InvalidPath,
+    DigestMismatch,
+    PreconditionFailed,
+    InsufficientStorage,
+    Truncated,
+}
+
+/// <summary>The result of a put, delete or move.</summary>
+public sealed record WriteResult(WriteStatus Status, FileEntry? Entry = null, DataVersion? Version = null, string? Detail = null)
+{
+    public bool Succeeded => Status is WriteStatus.Created or WriteStatus.Replaced or WriteStatus.Unchanged or WriteStatus.Deleted or WriteStatus.Moved;
+}
+
+/// <summary>The HTTP preconditions of a write (RFC 9110 section 13): <c>If-Match</c> and <c>If-None-Match: *</c>.</summary>
+public sealed record WriteCondition(bool IfNoneMatchAny, IReadOnlyList<string>? IfMatch)
+{
+    public static readonly WriteCondition None = new(false, null);
+
+    /// <summary>Whether the condition holds for the file currently at the path (null when there is none).</summary>
+    public bool HoldsFor(FileEntry? current)
+    {
+        if (IfNoneMatchAny && current is not null)
+        {
+            return false;
+        }
+        if (IfMatch is { } tags)
+        {
+            if (current is null)
+            {
+                return false;
+            }
+            return tags.Any(t => t == "*" || TrimWeak(t) == current.ETag);
+        }
+        return true;
+    }
+
+    private static string TrimWeak(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+}

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Configuration;
+
+namespace MediaFleet.Node.Configuration;
+
+/// <summary>The <c>Node</c> section: every setting of <c>mfleet node</c>, with its default and why.</summary>
+public sealed class NodeOptions
+{
+    public const string Section = "Node";
+
+    /// <summary>The library folder; required, created when absent.</summary>
+    public string Data { get; set; } = "";
+
+    /// <summary>This node assigns data versions and takes writes.</summary>
+    public bool Primary { get; set; }
+
+    /// <summary>The node this follower replicates from (a tree rooted at the primary).</summary>
+    public string? Upstream { get; set; }
+
+    /// <summary>Where to listen; loopback by default so a fresh install exposes nothing until told to.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8470";
+
+    /// <summary>A stable name for this node; default: an id made once and kept in the catalog.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>The coordinator heartbeats go to (none: no heartbeats).</summary>
+    public string? Coordinator { get; set; }
+
+    /// <summary>HOST:PORT as nginx reaches this node; default: the listen address.</summary>
+    public string? Advertise { get; set; }
+
+    /// <summary>The site (building, city) this node stands at, for the preservation score.</summary>
+    public string? Site { get; set; }
+
+    /// <summary>Free bytes every write must leave on the disk: 1 GiB keeps the OS and SQLite able to work.</summary>
+    public long ReserveBytes { get; set; } = 1L << 30;
+
+    public static NodeOptions From(IConfiguration configuration)
+    {
+        var options = new NodeOptions();
+        configuration.GetSection(Section).Bind(options);
+        return options;
+    }
+
+    /// <summary>Every problem with these settings, as one plain line each (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Data))
+        {
+            errors.Add("Node:Data (--data) is required: the library folder");
+        }
+        if (Primary == (Upstream is not null))
+        {
+            errors.Add("a node is either --primary or --upstream URL, exactly one of them");
+        }
+        if (Upstream is not null && !IsHttpUrl(Upstream))
+        {
+            errors.Add($"Node:Upstream (--upstream) '{Upstream}' is not an http(s) URL");
+        }
+        if (Coordinator is not null && !IsHttpUrl(Coordinator))
+        {
+            errors.Add($"Node:Coordinator (--coordinator) '{Coordinator}' is not an http(s) URL");
+        }
+        if (!IsHttpUrl(Listen))
+        {
+            errors.Add($"Node:Listen (--listen) '{Listen}' is not an http URL such as http://127.0.0.1:8470");
+        }
+        if (ReserveBytes < 0)
+        {
+            errors.Add("Node:ReserveBytes must be zero or more");
+        }
+        if (Id is not null && (Id.Length is 0 or > 64 || !Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            errors.Add($"Node:Id (--id) '{Id}' must be 1–64 letters, digits, '-', '_' or '.'");
+        }
+        return errors;
+    }
+
+    private static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+}
+
+/// <summary>The <c>Auth</c> section: the shared cluster token (DESIGN.md section 4).</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>The cluster token; also read from <c>MFLEET_TOKEN</c>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Reads need the token too (default: reads are open, as nginx serving the folder would be).</summary>
+    public bool ProtectReads { get; set; }
+
+    /// <summary>Run without any token (<c>--insecure-no-auth</c>): for a laptop, never for a network.</summary>
+    public bool InsecureNoAuth { get; set; }
+
+    public static AuthOptions From(IConfiguration configuration)
+    {
+        var options = new AuthOptions();
+        configuration.GetSection(Section).Bind(options);
+        if (string.IsNullOrEmpty(options.Token))
+        {
+            // MFLEET_TOKEN arrives as the root key TOKEN through the MFLEET_ environment prefix.
+            options.Token = configuration["TOKEN"];
+        }
+        return options;
+    }
+
+    public IReadOnlyList<string> Validate() =>
+        string.IsNullOrEmpty(Token) && !InsecureNoAuth
+            ? ["no cluster token: set MFLEET_TOKEN (or Auth:Token, --token), or pass --insecure-no-auth for a test on one machine"]
+            : [];
+}
+
+/// <summary>Settings that fail validation at start-up; the message is one plain line for the operator.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> errors) : Exception(string.Join("; ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,280 @@
+using System.Globalization;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Problems;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Store;
+using MediaFleet.Node.Auth;
+using MediaFleet.Node.Configuration;
+using MediaFleet.Node.Problems;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace MediaFleet.Node.Files;
+
+/// <summary>
+/// <c>GET/HEAD/PUT/DELETE /files/{path}</c>. A terminal handler rather than routed endpoints: it must see the raw
+/// target (so traversal attempts get 400, not a silent rewrite), and a read must cost no more than a dictionary
+/// lookup and the bytes themselves.
+/// </summary>
+public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, ILogger<FileHandler> logger)
+{
+    private const int SmallFile = 64 * 1024;
+    private const int ChunkSize = 256 * 1024;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path.Value ?? "";
+        var text = RequestTarget.DecodePath(rawTarget);
+        var isRead = HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method);
+        var isWrite = HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method);
+        if (!isRead && !isWrite)
+        {
+            context.Response.Headers.Allow = "GET, HEAD, PUT, DELETE";
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return;
+        }
+        if (access.Check(request, isRead ? AccessLevel.Read : AccessLevel.Write) is { } denied)
+        {
+            await denied.ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (!LibraryPath.TryParse(text, out var path, out var error))
+        {
+            metrics.Rejected();
+            await Problem.Of(ProblemTypes.InvalidPath, text is null ? "the path is not valid UTF-8" : error).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (isRead)
+        {
+            await ReadAsync(context, path).ConfigureAwait(false);
+        }
+        else if (!options.Primary && options.Upstream is { } upstream)
+        {
+            // Writes reach only the primary; a follower sends them up its tree (DESIGN.md section 5).
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = upstream.TrimEnd('/') + rawTarget;
+        }
+        else if (HttpMethods.IsPut(request.Method))
+        {
+            await PutAsync(context, path).ConfigureAwait(false);
+        }
+        else
+        {
+            await DeleteAsync(context, path).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadAsync(HttpContext context, LibraryPath path)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var entry = store.Catalog.Find(path.Value);
+        if (entry is null)
+        {
+            // Only a miss pays for the symlink walk: a catalogued path was checked when it was written.
+            await (store.Root.StaysInside(path)
+                ? Problem.Of(ProblemTypes.NotFound, $"no file at {path}")
+                : Problem.Of(ProblemTypes.InvalidPath, "the path leads outside the library through a symlink")).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var headers = response.Headers;
+        headers.ETag = entry.ETag;
+        headers["Repr-Digest"] = entry.ReprDigest;
+        headers.AcceptRanges = "bytes";
+        headers.LastModified = entry.LastModified;
+
+        var ifMatch = request.Headers.IfMatch;
+        if (ifMatch.Count > 0 && !Matches(ifMatch, entry, weak: false))
+        {
+            await Problem.Of(ProblemTypes.PreconditionFailed, "If-Match does not match the file").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var ifNoneMatch = request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count > 0 ? Matches(ifNoneMatch, entry, weak: true) : NotModifiedSince(request, entry))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        var range = IfRangeHolds(request, entry) ? ByteRange.Parse(request.Headers.Range, entry.Size) : ByteRange.Whole;
+        if (range.Kind == RangeKind.Unsatisfiable)
+        {
+            headers.ContentRange = "bytes */" + entry.Size.ToString(CultureInfo.InvariantCulture);
+            await Problem.Of(ProblemTypes.InvalidRequest, $"the range is outside the file's {entry.Size} bytes", StatusCodes.Status416RangeNotSatisfiable).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var (start, length) = range.Kind == RangeKind.Partial ? (range.Start, range.Length) : (0L, entry.Size);
+        if (range.Kind == RangeKind.Partial)
+        {
+            response.StatusCode = StatusCodes.Status206PartialContent;
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.End}/{entry.Size}");
+        }
+        headers.ContentType = ContentTypes.Of(path.Value);
+        response.ContentLength = length;
+        if (HttpMethods.IsHead(request.Method))
+        {
+            return;
+        }
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(store.Root.PhysicalPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
+                length > SmallFile ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.None);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            Log.CatalogedFileAbsent(logger, path.Value);
+            response.Headers.Clear();
+            await Problem.Of(ProblemTypes.NotFound, $"{path} is in the catalog but not on disk").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        using (handle)
+        {
+            await SendAsync(context, handle, start, length).ConfigureAwait(false);
+        }
+        metrics.Served(length);
+    }
+
+    private static async Task SendAsync(HttpContext context, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length)
+    {
+        var writer = context.Response.BodyWriter;
+        var token = context.RequestAborted;
+        var offset = start;
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var want = (int)Math.Min(remaining, remaining <= SmallFile ? SmallFile : ChunkSize);
+            var memory = writer.GetMemory(want)[..want];
+            // Small reads are synchronous: a 4 KiB pread from the page cache is cheaper than a thread-pool hop.
+            var read = remaining <= SmallFile
+                ? RandomAccess.Read(handle, memory.Span, offset)
+                : await RandomAccess.ReadAsync(handle, memory, offset, token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                // The file shrank under us (changed by hand); the client sees a short body rather than garbage.
+                context.Abort();
+                return;
+            }
+            writer.Advance(read);
+            offset += read;
+            remaining -= read;
+            var flush = await writer.FlushAsync(token).ConfigureAwait(false);
+            if (flush.IsCanceled || flush.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PutAsync(HttpContext context, LibraryPath path)
+    {
+        var request = context.Request;
+        var digestHeader = request.Headers["Repr-Digest"].ToString();
+        if (string.IsNullOrEmpty(digestHeader))
+        {
+            digestHeader = request.Headers["Content-Digest"].ToString();
+        }
+        var status = DigestFields.TryGetSha256(digestHeader, out var digest);
+        if (status == DigestFieldStatus.Malformed)
+        {
+            await Problem.Of(ProblemTypes.InvalidRequest, "Repr-Digest/Content-Digest must be sha-256=:<base64 of 32 bytes>:").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var condition = new WriteCondition(
+            request.Headers.IfNoneMatch.Any(v => v?.Trim() == "*"),
+            request.Headers.IfMatch.Count > 0 ? SplitTags(request.Headers.IfMatch) : null);
+
+        WriteResult result;
+        try
+        {
+            result = await store.PutAsync(path, request.Body, status == DigestFieldStatus.Found ? digest : null, request.ContentLength, condition, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The body ended early or broke the protocol; the store has already removed its temp file.
+            Log.UploadBroken(logger, path.Value, e.Message);
+            await Problem.Of(ProblemTypes.InvalidRequest, "the upload was truncated: " + e.Message).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+        {
+            Log.UploadBroken(logger, path.Value, "client disconnected");
+            return;
+        }
+        if (!result.Succeeded)
+        {
+            await WriteFailureAsync(context, result).ConfigureAwait(false);
+            return;
+        }
+        var entry = result.Entry!;
+        metrics.Stored(entry.Size, result.Status);
+        context.Response.Headers.ETag = entry.ETag;
+        context.Response.StatusCode = result.Status == WriteStatus.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new FileDto(entry.Path, entry.Sha256.Hex, entry.Size, entry.Version.Value), ContractJson.Default.FileDto, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task DeleteAsync(HttpContext context, LibraryPath path)
+    {
+        var ifMatch = context.Request.Headers.IfMatch;
+        var result = await store.DeleteAsync(path, new WriteCondition(false, ifMatch.Count > 0 ? SplitTags(ifMatch) : null), context.RequestAborted).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            await WriteFailureAsync(context, result, path).ConfigureAwait(false);
+            return;
+        }
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>The problem answer of a failed write.</summary>
+    public static Task WriteFailureAsync(HttpContext context, WriteResult result, LibraryPath? path = null) => (result.Status switch
+    {
+        WriteStatus.NotFound => Problem.Of(ProblemTypes.NotFound, $"no file at {path}"),
+        WriteStatus.InvalidPath => Problem.Of(ProblemTypes.InvalidPath, result.Detail ?? "invalid path"),
+        WriteStatus.DigestMismatch => Problem.Of(ProblemTypes.DigestMismatch, result.Detail ?? "digest mismatch"),
+        WriteStatus.PreconditionFailed => Problem.Of(ProblemTypes.PreconditionFailed, result.Detail ?? "precondition failed"),
+        WriteStatus.InsufficientStorage => Problem.Of(ProblemTypes.InsufficientStorage, result.Detail ?? "not enough free space"),
+        _ => Problem.Of(ProblemTypes.InvalidRequest, result.Detail ?? "the upload was incomplete"),
+    }).ExecuteAsync(context);
+
+    private static string[] SplitTags(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray();
+
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues values, FileEntry entry, bool weak)
+    {
+        foreach (var tag in SplitTags(values))
+        {
+            if (tag == "*" || tag == entry.ETag || (weak && tag.StartsWith("W/", StringComparison.Ordinal) && tag[2..] == entry.ETag))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool NotModifiedSince(HttpRequest request, FileEntry entry) =>
+        request.Headers.IfModifiedSince.Count > 0
+        && HeaderUtilities.TryParseDate(request.Headers.IfModifiedSince.ToString(), out var since)
+        && TruncateToSeconds(entry.Modified) <= since;
+
+    /// <summary>RFC 9110 section 13.1.5: a range applies only if If-Range names the current file (strong ETag or exact date).</summary>
+    private static bool IfRangeHolds(HttpRequest request, FileEntry entry)
+    {
+        var ifRange = request.Headers.IfRange.ToString();
+        if (ifRange.Length == 0)
+        {
+            return true;
+        }
+        if (ifRange.StartsWith('"'))
+        {
+            return ifRange == entry.ETag;
+        }
+        return HeaderUtilities.TryParseDate(ifRange, out var date) && date == TruncateToSeconds(entry.Modified);
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset time) =>
+        new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);
+}

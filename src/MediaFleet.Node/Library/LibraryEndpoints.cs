@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text.Json;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Problems;
+using MediaFleet.Library.Adopt;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Store;
+using MediaFleet.Node.Auth;
+using MediaFleet.Node.Configuration;
+using MediaFleet.Node.Files;
+using MediaFleet.Node.Problems;
+
+namespace MediaFleet.Node.Library;
+
+/// <summary>Library routes beside the file API: moves, the changelog, the manifest and adopt.</summary>
+public static class LibraryEndpoints
+{
+    private const int MaxChangesPerAnswer = 10_000;
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    public static void MapLibrary(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapPost("/moves", MoveAsync).RequireAccess(AccessLevel.Write);
+        v1.MapGet("/changes", ChangesAsync).RequireAccess(AccessLevel.Cluster);
+        v1.MapGet("/manifest", ManifestAsync).RequireAccess(AccessLevel.Cluster);
+        v1.MapPost("/adopt", AdoptAsync).RequireAccess(AccessLevel.Write);
+    }
+
+    private static async Task MoveAsync(HttpContext context, LibraryStore store, NodeOptions options)
+    {
+        if (!options.Primary && options.Upstream is { } upstream)
+        {
+            context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            context.Response.Headers.Location = upstream.TrimEnd('/') + "/v1/moves";
+            return;
+        }
+        MoveRequest? move;
+        try
+        {
+            move = await context.Request.ReadFromJsonAsync(ContractJson.Default.MoveRequest, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            await Problem.Of(ProblemTypes.InvalidRequest, "the body must be JSON {\"from\": PATH, \"to\": PATH}").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (move?.From is null || move.To is null)
+        {
+            await Problem.Of(ProblemTypes.InvalidRequest, "the body must be JSON {\"from\": PATH, \"to\": PATH}").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (!LibraryPath.TryParse(move.From, out var from, out var error) || !LibraryPath.TryParse(move.To, out var to, out error))
+        {
+            await Problem.Of(ProblemTypes.InvalidPath, error).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        var result = await store.MoveAsync(from, to, context.RequestAborted).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            await FileHandler.WriteFailureAsync(context, result, from).ConfigureAwait(false);
+            return;
+        }
+        await context.Response.WriteAsJsonAsync(new VersionDto(result.Version!.Value.Value), ContractJson.Default.VersionDto, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> ChangesAsync(LibraryStore store, CancellationToken cancellationToken, long since = 0, int limit = 1000, double wait = 0)
+    {
+        if (since < 0 || limit <= 0 || wait < 0)
+        {
+            return Problem.Of(ProblemTypes.InvalidRequest, "since, limit and wait must not be negative; limit above 0");
+        }
+        var catalog = store.Catalog;
+        var compacted = catalog.CompactedThrough;
+        if (since < compacted.Value)
+        {
+            return Problem.Of(ProblemTypes.ChangesCompacted, string.Create(CultureInfo.InvariantCulture, $"changes up to {compacted} were compacted; provision from /v1/manifest"));
+        }
+        await catalog.WaitForChangeAsync(new DataVersion(since), TimeSpan.FromSeconds(Math.Min(wait, MaxWait.TotalSeconds)), cancellationToken).ConfigureAwait(false);
+        var version = catalog.Version;
+        var changes = await catalog.ReadChangesAsync(new DataVersion(since), Math.Min(limit, MaxChangesPerAnswer), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(new ChangesDto(version.Value, changes.Select(ToDto).ToList()), ContractJson.Default.ChangesDto);
+    }
+
+    private static ChangeDto ToDto(ChangeEntry c) =>
+        new(c.Version.Value, c.Op.ToString().ToLowerInvariant(), c.Path, c.To, c.Sha256?.Hex, c.Size, c.At);
+
+    private static async Task ManifestAsync(HttpContext context, LibraryStore store, string prefix = "")
+    {
+        await using var manifest = await store.Catalog.OpenManifestAsync(prefix, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "application/x-ndjson";
+        context.Response.Headers["MFleet-Version"] = manifest.Version.ToString();
+        await WriteLinesAsync(context, manifest.ReadAsync(context.RequestAborted).Select(f => new FileDto(f.Path, f.Sha256.Hex, f.Size, f.Version.Value)), ContractJson.Default.FileDto, flushEvery: 256).ConfigureAwait(false);
+    }
+
+    private static async Task AdoptAsync(HttpContext context, LibraryStore store, NodeOptions options, string prefix = "")
+    {
+        if (!options.Primary)
+        {
+            await Problem.Of(ProblemTypes.NotPrimary, "adopt runs on the primary: only it assigns versions").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        if (prefix.Length > 0 && !LibraryPath.TryParse(prefix.TrimEnd('/'), out _, out var error))
+        {
+            await Problem.Of(ProblemTypes.InvalidPath, error).ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+        context.Response.ContentType = "application/x-ndjson";
+        var events = new Adopter(store).AdoptAsync(prefix, context.RequestAborted)
+            .Select(e => new AdoptLineDto(e.Kind.ToString().ToLowerInvariant(), e.Path, e.Done, e.Total, e.Version, e.Sha256, e.Detail));
+        await WriteLinesAsync(context, events, ContractJson.Default.AdoptLineDto, flushEvery: 1).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one JSON document per line, flushing as it goes so progress reaches the client live.</summary>
+    private static async Task WriteLinesAsync<T>(HttpContext context, IAsyncEnumerable<T> items, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, int flushEvery)
+    {
+        var body = context.Response.BodyWriter;
+        var newline = "\n"u8.ToArray();
+        var count = 0;
+        await foreach (var item in items.WithCancellation(context.RequestAborted).ConfigureAwait(false))
+        {
+            await using (var writer = new Utf8JsonWriter(body))
+            {
+                JsonSerializer.Serialize(writer, item, type);
+            }
+            await body.WriteAsync(newline, context.RequestAborted).ConfigureAwait(false);
+            if (++count % flushEvery == 0)
+            {
+                await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,112 @@
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Store;
+using MediaFleet.Node.Auth;
+using MediaFleet.Node.Configuration;
+using MediaFleet.Node.Files;
+using MediaFleet.Node.Library;
+using MediaFleet.Node.Status;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace MediaFleet.Node;
+
+/// <summary>Builds the node's web host: the library store, the file API, status and metrics.</summary>
+public static class NodeApp
+{
+    /// <summary>
+    /// Builds a node from validated configuration and runs start-up recovery before it serves anything.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(IConfiguration configuration, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var options = NodeOptions.From(configuration);
+        var auth = AuthOptions.From(configuration);
+        var errors = options.Validate().Concat(auth.Validate()).ToList();
+        if (errors.Count > 0)
+        {
+            throw new InvalidSettingsException(errors);
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.UseUrls(options.Listen);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Media files have no size limit; bodies stream to disk in constant memory.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+        builder.Host.UseSystemd();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging?.Invoke(builder.Logging);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccessCheck>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var root = new LibraryRoot(options.Data);
+            var catalog = LibraryCatalog.Open(root, sp.GetRequiredService<TimeProvider>());
+            return new LibraryStore(root, catalog, options.ReserveBytes, sp.GetRequiredService<ILogger<LibraryStore>>());
+        });
+        builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddSingleton<FileHandler>();
+        builder.Services.AddHostedService<StartupScan>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
+
+        var app = builder.Build();
+        try
+        {
+            var store = app.Services.GetRequiredService<LibraryStore>();
+            await store.RecoverAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var files = app.Services.GetRequiredService<FileHandler>();
+        app.MapWhen(
+            context => RequestTarget.IsFileRoute(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""),
+            branch => branch.Run(files.HandleAsync));
+        app.MapStatus();
+        app.MapLibrary();
+        app.MapPrometheusScrapingEndpoint();
+
+        var lifetime = app.Lifetime;
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MediaFleet.Node");
+            if (auth.InsecureNoAuth && string.IsNullOrEmpty(auth.Token))
+            {
+                Log.InsecureNoAuth(logger);
+            }
+            Log.Started(logger, options.Id ?? app.Services.GetRequiredService<LibraryStore>().Catalog.NodeId,
+                options.Primary ? "primary" : "follower", options.Data, string.Join(' ', BoundUrls(app)));
+        });
+        return app;
+    }
+
+    /// <summary>The URLs the node listens on, with real ports (port 0 resolved).</summary>
+    public static IReadOnlyList<string> BoundUrls(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+}
+
+/// <summary>Start-up comparison of folder and catalog, in the background so a large library does not delay serving.</summary>
+internal sealed class StartupScan(LibraryStore store) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken);
+}

@@ -1,0 +1,37 @@
+using MediaFleet.Contracts.Problems;
+using Microsoft.AspNetCore.Http;
+
+namespace MediaFleet.Node.Problems;
+
+/// <summary>RFC 9457 problem answers with DESIGN.md's slugs: one status and title per slug.</summary>
+public static class Problem
+{
+    public static IResult Of(string slug, string detail, int? status = null) =>
+        TypedResults.Problem(detail, statusCode: status ?? StatusOf(slug), title: TitleOf(slug), type: ProblemTypes.Uri(slug));
+
+    public static int StatusOf(string slug) => slug switch
+    {
+        ProblemTypes.NotFound => StatusCodes.Status404NotFound,
+        ProblemTypes.Unauthorized => StatusCodes.Status401Unauthorized,
+        ProblemTypes.Forbidden => StatusCodes.Status403Forbidden,
+        ProblemTypes.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
+        ProblemTypes.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
+        ProblemTypes.ChangesCompacted => StatusCodes.Status410Gone,
+        ProblemTypes.UnsupportedMedia => StatusCodes.Status415UnsupportedMediaType,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleOf(string slug) => slug switch
+    {
+        ProblemTypes.InvalidPath => "Invalid library path",
+        ProblemTypes.NotFound => "Not found",
+        ProblemTypes.DigestMismatch => "Digest mismatch",
+        ProblemTypes.PreconditionFailed => "Precondition failed",
+        ProblemTypes.InsufficientStorage => "Insufficient storage",
+        ProblemTypes.Unauthorized => "Unauthorized",
+        ProblemTypes.Forbidden => "Forbidden",
+        ProblemTypes.ChangesCompacted => "Changes compacted",
+        ProblemTypes.NotPrimary => "Not the primary",
+        _ => "Invalid request",
+    };
+}

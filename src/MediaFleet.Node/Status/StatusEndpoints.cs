@@ -1,0 +1,60 @@
+using System.Globalization;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Library.Store;
+using MediaFleet.Node.Auth;
+using MediaFleet.Node.Configuration;
+
+namespace MediaFleet.Node.Status;
+
+/// <summary><c>/healthz</c>, <c>/v1/status</c> and <c>/v1/missing</c>.</summary>
+public static class StatusEndpoints
+{
+    public static void MapStatus(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
+        app.MapGet("/v1/status", (LibraryStore store, NodeOptions options) => TypedResults.Json(Describe(store, options), ContractJson.Default.StatusDto))
+            .RequireAccess(AccessLevel.Read);
+        app.MapGet("/v1/missing", async (LibraryStore store, CancellationToken cancellationToken) =>
+        {
+            var missing = await store.Catalog.ReadMissingAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<MissingDto> list = missing.Select(m => new MissingDto(m.Path, m.Version.Value, m.Sha256?.Hex, m.Reason, m.Attempts, m.NextTryAt)).ToList();
+            return TypedResults.Json(list, ContractJson.Default.IReadOnlyListMissingDto);
+        }).RequireAccess(AccessLevel.Read);
+    }
+
+    public static StatusDto Describe(LibraryStore store, NodeOptions options)
+    {
+        var catalog = store.Catalog;
+        return new StatusDto(
+            options.Id ?? catalog.NodeId,
+            options.Primary,
+            options.Upstream,
+            catalog.Version.Value,
+            catalog.Version.Value,
+            catalog.MissingCount,
+            catalog.FileCount,
+            catalog.TotalBytes,
+            store.FreeBytes,
+            SystemLoad.Read(),
+            File.Exists(Path.Combine(store.Root.StateFolder, "force_down")),
+            File.Exists(Path.Combine(store.Root.StateFolder, "force_backup")),
+            options.Site);
+    }
+}
+
+/// <summary>Load as DESIGN.md section 6 defines it: the 1-minute load average divided by the logical cores.</summary>
+public static class SystemLoad
+{
+    public static double Read()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return Math.Round(double.Parse(first, CultureInfo.InvariantCulture) / Environment.ProcessorCount, 3);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}

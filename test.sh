@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the tests need (ffmpeg, nginx from Debian, only when missing), builds, runs every test project,
+# and ends with one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} from Debian packages"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/mfleet-apt.log 2>&1; then
+    apt-get update -q >>/tmp/mfleet-apt.log 2>&1
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/mfleet-apt.log 2>&1 \
+      || { cat /tmp/mfleet-apt.log; echo "0 passed, 1 failed"; exit 1; }
+  fi
+fi
+export PATH="$PATH:/usr/sbin"
+
+if ! dotnet build MediaFleet.slnx -c Debug --nologo -v minimal; then
+  echo "test.sh: the build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+dotnet test MediaFleet.slnx -c Debug --no-build --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results"
+status=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(get passed)))
+  failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the runner itself failed (crash, hang) without a counted test failure
+fi
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
