@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace MediaFleet.Testing;
+
+/// <summary>
+/// <c>mfleet node</c> as a separate process (for kill -9 and memory tests), started from the mfleet.dll beside
+/// the test assembly and ended by its own handle, never by name.
+/// </summary>
+public sealed partial class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private NodeProcess(Process process) => _process = process;
+
+    public string Url { get; private set; } = "";
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What the process printed so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>Starts <c>mfleet node --data LIBRARY --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves.</summary>
+    public static async Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mfleet.dll"));
+        foreach (var arg in (string[])["node", "--data", library, "--listen", "http://127.0.0.1:0", .. args ?? ["--primary"]])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["MFLEET_TOKEN"] = token;
+        start.Environment["MFLEET_Node__ReserveBytes"] = "0";
+        var node = new NodeProcess(Process.Start(start)!);
+        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (node._output)
+            {
+                node._output.Add(line);
+            }
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                ready.TrySetResult(match.Groups[1].Value);
+            }
+        }
+        node._process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        node._process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        node._process.BeginOutputReadLine();
+        node._process.BeginErrorReadLine();
+        var exited = node._process.WaitForExitAsync();
+        var first = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != ready.Task)
+        {
+            var output = node.Output;
+            await node.DisposeAsync();
+            throw new InvalidOperationException($"mfleet node did not start: {output}");
+        }
+        node.Url = await ready.Task;
+        return node;
+    }
+
+    /// <summary>Resident memory of the process in bytes (VmRSS), read from /proc.</summary>
+    public long ResidentBytes() => ReadStatus("VmRSS:");
+
+    /// <summary>Peak resident memory in bytes (VmHWM), read from /proc.</summary>
+    public long PeakResidentBytes() => ReadStatus("VmHWM:");
+
+    private long ReadStatus(string key)
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(key, StringComparison.Ordinal));
+        return long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    /// <summary>kill -9: no shutdown, no cleanup.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, then waits for the graceful exit; returns the exit code.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        _ = Kill(_process.Id, 15);
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"serving .* on (http://[^\s]+)")]
+    private static partial Regex ListeningLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+}
