@@ -1,0 +1,196 @@
+using System.Security.Cryptography;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Store;
+
+namespace MediaFleet.Library.Tests;
+
+public sealed class LibraryStoreTests
+{
+    private static Sha256Digest DigestOf(byte[] bytes) => Sha256Digest.FromBytes(SHA256.HashData(bytes));
+
+    [Fact]
+    public async Task PutAsync_NewFile_InstallsItWithDigestVersionAndChangelogEntry()
+    {
+        await using var f = new StoreFixture();
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+
+        var result = await f.PutAsync("Movies/a.mkv", bytes, DigestOf(bytes));
+
+        Assert.Equal(WriteStatus.Created, result.Status);
+        Assert.Equal(new DataVersion(1), result.Entry!.Version);
+        Assert.Equal(DigestOf(bytes), result.Entry.Sha256);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(f.Physical("Movies/a.mkv")));
+        var changes = await f.Store.Catalog.ReadChangesAsync(DataVersion.Zero, 10, CancellationToken.None);
+        var change = Assert.Single(changes);
+        Assert.Equal((ChangeOp.Put, "Movies/a.mkv", (long?)bytes.Length, f.Time.GetUtcNow()), (change.Op, change.Path, change.Size, change.At));
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task PutAsync_IdenticalBytes_MakesNoNewVersion()
+    {
+        await using var f = new StoreFixture();
+        var bytes = RandomNumberGenerator.GetBytes(1000);
+        await f.PutAsync("a.bin", bytes);
+
+        var again = await f.PutAsync("a.bin", bytes);
+
+        Assert.Equal(WriteStatus.Unchanged, again.Status);
+        Assert.Equal(new DataVersion(1), f.Store.Catalog.Version);
+        Assert.Single(await f.Store.Catalog.ReadChangesAsync(DataVersion.Zero, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PutAsync_NewBytes_ReplacesAndBumpsVersion()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a.bin", [1, 2, 3]);
+
+        var result = await f.PutAsync("a.bin", [4, 5]);
+
+        Assert.Equal(WriteStatus.Replaced, result.Status);
+        Assert.Equal(new DataVersion(2), f.Store.Catalog.Version);
+        Assert.Equal([4, 5], await File.ReadAllBytesAsync(f.Physical("a.bin")));
+        Assert.Equal(2, f.Store.Catalog.TotalBytes);
+    }
+
+    [Fact]
+    public async Task PutAsync_DigestMismatch_LeavesNothingVisible()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a.bin", [1, 2, 3]);
+
+        var result = await f.PutAsync("a.bin", [9, 9, 9], DigestOf([1, 1, 1]));
+
+        Assert.Equal(WriteStatus.DigestMismatch, result.Status);
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(f.Physical("a.bin")));
+        Assert.Equal(new DataVersion(1), f.Store.Catalog.Version);
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task PutAsync_BodyShorterThanAnnounced_IsTruncatedAndInstallsNothing()
+    {
+        await using var f = new StoreFixture();
+
+        var result = await f.PutAsync("a.bin", new byte[100], length: 1000);
+
+        Assert.Equal(WriteStatus.Truncated, result.Status);
+        Assert.False(File.Exists(f.Physical("a.bin")));
+        Assert.Equal(DataVersion.Zero, f.Store.Catalog.Version);
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task PutAsync_ReserveLargerThanFreeSpace_RefusesBeforeWriting()
+    {
+        await using var f = new StoreFixture(reserveBytes: long.MaxValue / 2);
+
+        var result = await f.PutAsync("a.bin", new byte[10]);
+
+        Assert.Equal(WriteStatus.InsufficientStorage, result.Status);
+        Assert.False(File.Exists(f.Physical("a.bin")));
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task PutAsync_UnknownLengthPassingTheReserveMidWrite_StopsAndCleansUp()
+    {
+        await using var probe = new StoreFixture();
+        // Leave room for 4 MiB only; then stream 32 MiB without announcing a length.
+        await using var f = new StoreFixture(reserveBytes: probe.Store.FreeBytes - (4 << 20));
+
+        var result = await f.Store.PutAsync(LibraryPath.Parse("big.bin"), new MemoryStream(new byte[32 << 20]), null, null, WriteCondition.None, CancellationToken.None);
+
+        Assert.Equal(WriteStatus.InsufficientStorage, result.Status);
+        Assert.False(File.Exists(f.Physical("big.bin")));
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task PutAsync_IfNoneMatchStarOnExistingFile_FailsThePrecondition()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a.bin", [1]);
+
+        var result = await f.Store.PutAsync(LibraryPath.Parse("a.bin"), new MemoryStream([2]), null, 1, new WriteCondition(true, null), CancellationToken.None);
+
+        Assert.Equal(WriteStatus.PreconditionFailed, result.Status);
+        Assert.Equal([1], await File.ReadAllBytesAsync(f.Physical("a.bin")));
+    }
+
+    [Fact]
+    public async Task PutAsync_FileWhereAFolderIsNeeded_IsInvalidPath()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a", [1]);
+
+        var result = await f.PutAsync("a/b", [2]);
+
+        Assert.Equal(WriteStatus.InvalidPath, result.Status);
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_RemovesFileAndEmptyFoldersAsANewVersion()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("x/y/a.bin", [1]);
+
+        var result = await f.Store.DeleteAsync(LibraryPath.Parse("x/y/a.bin"), WriteCondition.None, CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Deleted, result.Status);
+        Assert.Equal(new DataVersion(2), result.Version);
+        Assert.False(Directory.Exists(f.Physical("x")));
+        Assert.Null(f.Store.Catalog.Find("x/y/a.bin"));
+        Assert.Equal(WriteStatus.NotFound, (await f.Store.DeleteAsync(LibraryPath.Parse("x/y/a.bin"), WriteCondition.None, CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task MoveAsync_RenamesInPlaceKeepingTheDigest()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a/old.mkv", [1, 2, 3]);
+
+        var result = await f.Store.MoveAsync(LibraryPath.Parse("a/old.mkv"), LibraryPath.Parse("b/new.mkv"), CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Moved, result.Status);
+        Assert.False(File.Exists(f.Physical("a/old.mkv")));
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(f.Physical("b/new.mkv")));
+        var moved = f.Store.Catalog.Find("b/new.mkv")!;
+        Assert.Equal((DigestOf([1, 2, 3]), new DataVersion(2)), (moved.Sha256, moved.Version));
+        var change = (await f.Store.Catalog.ReadChangesAsync(new DataVersion(1), 10, CancellationToken.None)).Single();
+        Assert.Equal((ChangeOp.Move, "a/old.mkv", "b/new.mkv"), (change.Op, change.Path, change.To));
+    }
+
+    [Fact]
+    public async Task Catalog_AfterRestart_HoldsEveryFileAndTheVersion()
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a.bin", [1]);
+        await f.PutAsync("b.bin", [2, 2]);
+        await f.Store.DeleteAsync(LibraryPath.Parse("a.bin"), WriteCondition.None, CancellationToken.None);
+
+        await f.RestartAsync();
+
+        Assert.Equal(new DataVersion(3), f.Store.Catalog.Version);
+        Assert.Null(f.Store.Catalog.Find("a.bin"));
+        Assert.Equal(2, f.Store.Catalog.Find("b.bin")!.Size);
+        Assert.Equal(1, f.Store.Catalog.FileCount);
+    }
+
+    [Fact]
+    public async Task WaitForChangeAsync_ReturnsWhenAPutArrives()
+    {
+        await using var f = new StoreFixture();
+        var waiting = f.Store.Catalog.WaitForChangeAsync(DataVersion.Zero, TimeSpan.FromMinutes(5), CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        await f.PutAsync("a.bin", [1]);
+        await waiting;
+
+        Assert.Equal(new DataVersion(1), f.Store.Catalog.Version);
+    }
+}
