@@ -26,6 +26,31 @@ public sealed class CliException(string message, int exitCode = ExitCodes.Failur
 /// <summary>The <c>mfleet</c> command line: parses, runs one command, maps every failure to one line and an exit code.</summary>
 public static class CliApp
 {
+    /// <summary>
+    /// An unknown flag would otherwise be taken as a positional value (e.g. `ls --no-such-flag` as a prefix);
+    /// a value that starts with '-' is a usage error instead (write ./-name for such a file).
+    /// </summary>
+    private static void RejectOptionLikeArguments(Command command)
+    {
+        foreach (var argument in command.Arguments)
+        {
+            argument.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    if (token.Value.Length > 1 && token.Value[0] == '-')
+                    {
+                        result.AddError($"unknown option '{token.Value}'");
+                    }
+                }
+            });
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            RejectOptionLikeArguments(sub);
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
@@ -35,6 +60,7 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
+        RejectOptionLikeArguments(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,24 @@
+namespace MediaFleet.Cli.Tests;
+
+/// <summary>Runs the real command line in this process and captures what it prints.</summary>
+internal sealed record CliRun(int ExitCode, string Out, string Error)
+{
+    public static async Task<CliRun> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error);
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
+    public IReadOnlyList<string> Lines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Errors are one plain line on stderr (DESIGN.md section 10).</summary>
+    public string SingleErrorLine()
+    {
+        var lines = Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("mfleet: ", lines[0], StringComparison.Ordinal);
+        return lines[0];
+    }
+}

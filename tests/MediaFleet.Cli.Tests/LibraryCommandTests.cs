@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using MediaFleet.Testing;
+
+namespace MediaFleet.Cli.Tests;
+
+public sealed class LibraryCommandTests
+{
+    private static string[] On(TestNode node, params string[] args) => [.. args, "--node", node.Url, "--token", TestNode.Token];
+
+    [Fact]
+    public async Task Ingest_OneFile_StoresItUnderTheTargetPath()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+        await File.WriteAllBytesAsync(source.Combine("clip.mkv"), bytes);
+
+        var run = await CliRun.RunAsync(On(node, "ingest", source.Combine("clip.mkv"), "Movies/clip.mkv"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("added Movies/clip.mkv", run.Out, StringComparison.Ordinal);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(node.Library, "Movies/clip.mkv")));
+        Assert.True(File.Exists(source.Combine("clip.mkv")));
+    }
+
+    [Fact]
+    public async Task Ingest_Folder_StoresEveryFileRelativeToIt()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        Directory.CreateDirectory(source.Combine("a", "b"));
+        await File.WriteAllTextAsync(source.Combine("top.txt"), "1");
+        await File.WriteAllTextAsync(source.Combine("a", "b", "deep.txt"), "2");
+
+        var run = await CliRun.RunAsync(On(node, "ingest", source.Path, "inbox"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["inbox/a/b/deep.txt", "inbox/top.txt"], node.Store.Catalog.ListFiles().Select(f => f.Path));
+    }
+
+    [Fact]
+    public async Task Ingest_Move_DeletesTheSourceOnlyAfterTheNodeConfirmed()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        await File.WriteAllTextAsync(source.Combine("a.txt"), "hello");
+
+        var run = await CliRun.RunAsync(On(node, "ingest", "--move", source.Combine("a.txt")));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.False(File.Exists(source.Combine("a.txt")));
+        Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(node.Library, "a.txt")));
+    }
+
+    [Fact]
+    public async Task Ingest_MoveRefusedByTheNode_KeepsTheSourceAndExits1()
+    {
+        await using var node = await TestNode.StartAsync(settings: new Dictionary<string, string?> { ["Node:ReserveBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        using var source = new TempFolder();
+        await File.WriteAllTextAsync(source.Combine("a.txt"), "hello");
+
+        var run = await CliRun.RunAsync(On(node, "ingest", "--move", source.Combine("a.txt")));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("insufficient-storage", run.SingleErrorLine(), StringComparison.Ordinal);
+        Assert.True(File.Exists(source.Combine("a.txt")));
+    }
+
+    [Fact]
+    public async Task LsSha256sum_PrintsLinesThatSha256sumAccepts()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        Directory.CreateDirectory(source.Combine("x y"));
+        await File.WriteAllBytesAsync(source.Combine("x y", "one.bin"), RandomNumberGenerator.GetBytes(1000));
+        await File.WriteAllBytesAsync(source.Combine("two.bin"), RandomNumberGenerator.GetBytes(2000));
+        Assert.Equal(0, (await CliRun.RunAsync(On(node, "ingest", source.Path))).ExitCode);
+
+        var run = await CliRun.RunAsync(On(node, "ls", "--sha256sum"));
+        var sums = Path.Combine(node.Library, ".mfleet", "sums.txt");
+        await File.WriteAllTextAsync(sums, run.Out);
+        var check = Process.Start(new ProcessStartInfo("sha256sum", ["-c", sums]) { WorkingDirectory = node.Library, RedirectStandardOutput = true })!;
+        var report = await check.StandardOutput.ReadToEndAsync();
+        await check.WaitForExitAsync();
+
+        Assert.Equal(0, check.ExitCode);
+        Assert.Contains("x y/one.bin: OK", report, StringComparison.Ordinal);
+        Assert.Contains("two.bin: OK", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LsJson_ListsFilesUnderThePrefix()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        await File.WriteAllTextAsync(source.Combine("a.txt"), "a");
+        await CliRun.RunAsync(On(node, "ingest", source.Combine("a.txt"), "keep/a.txt"));
+        await CliRun.RunAsync(On(node, "ingest", source.Combine("a.txt"), "other/a.txt"));
+
+        var run = await CliRun.RunAsync(On(node, "ls", "keep", "--json"));
+
+        using var json = JsonDocument.Parse(run.Out);
+        var file = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("keep/a.txt", file.GetProperty("path").GetString());
+        Assert.Equal(1, file.GetProperty("size").GetInt64());
+    }
+
+    [Fact]
+    public async Task MvRmAndLog_EachWriteIsOneVersionInTheLog()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        await File.WriteAllTextAsync(source.Combine("a.txt"), "a");
+        await CliRun.RunAsync(On(node, "ingest", source.Combine("a.txt")));
+
+        Assert.Equal(0, (await CliRun.RunAsync(On(node, "mv", "a.txt", "b/a.txt"))).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync(On(node, "rm", "b/a.txt"))).ExitCode);
+        var log = await CliRun.RunAsync(On(node, "log"));
+        var json = await CliRun.RunAsync(On(node, "log", "--json", "--since", "1"));
+
+        Assert.Equal(0, log.ExitCode);
+        Assert.Matches(@"v1\s.*put\s+a\.txt", log.Lines[0]);
+        Assert.Matches(@"v2\s.*move\s+a\.txt -> b/a\.txt", log.Lines[1]);
+        Assert.Matches(@"v3\s.*delete\s+b/a\.txt", log.Lines[2]);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(3, document.RootElement.GetProperty("version").GetInt64());
+        Assert.Equal(["move", "delete"], document.RootElement.GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("op").GetString()));
+    }
+
+    [Fact]
+    public async Task Rm_UnknownPath_Exits1WithOneLine()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var run = await CliRun.RunAsync(On(node, "rm", "nope.mkv"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("not-found", run.SingleErrorLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Adopt_SidecarMismatch_AdoptsTheRestAndExits3()
+    {
+        await using var node = await TestNode.StartAsync();
+        var good = RandomNumberGenerator.GetBytes(1000);
+        await File.WriteAllBytesAsync(Path.Combine(node.Library, "good.mkv"), good);
+        await File.WriteAllTextAsync(Path.Combine(node.Library, ".good.mkv.sha1"), Convert.ToHexStringLower(SHA1.HashData(good)));
+        await File.WriteAllBytesAsync(Path.Combine(node.Library, "bad.mkv"), [1, 2, 3]);
+        await File.WriteAllTextAsync(Path.Combine(node.Library, ".bad.mkv.sha1"), Convert.ToHexStringLower(SHA1.HashData(good)));
+
+        var run = await CliRun.RunAsync(On(node, "adopt"));
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("adopted good.mkv", run.Out, StringComparison.Ordinal);
+        Assert.Contains("bad.mkv: not adopted", run.SingleErrorLine(), StringComparison.Ordinal);
+        Assert.Equal(["good.mkv"], node.Store.Catalog.ListFiles().Select(f => f.Path));
+    }
+
+    [Fact]
+    public async Task WrongToken_Exits1WithForbidden()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        var run = await CliRun.RunAsync("rm", "a", "--node", node.Url, "--token", "wrong");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("403 forbidden", run.SingleErrorLine(), StringComparison.Ordinal);
+    }
+}
