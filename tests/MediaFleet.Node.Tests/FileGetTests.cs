@@ -334,6 +334,32 @@ public sealed class FileGetTests
     }
 
     [Fact]
+    public async Task Get_IfMatchWithWeakFormOfCurrentETag_Is412()
+    {
+        // RFC 9110 section 13.1.1: If-Match uses the strong comparison.
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(1000);
+        await FileApi.PutOkAsync(node, "a.mkv", body);
+
+        using var response = await FileApi.SendAsync(node, HttpMethod.Get, "a.mkv", ("If-Match", "W/" + FileApi.ETagOf(body)));
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.PreconditionFailed, ProblemTypes.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task Get_CataloguedFileRemovedFromDisk_Is404()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(100));
+        File.Delete(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.GetAsync("files/a.mkv");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+        Assert.Null(response.Headers.ETag);
+    }
+
+    [Fact]
     public async Task Get_IfMatchWithCurrentETag_Is200()
     {
         await using var node = await TestNode.StartAsync();

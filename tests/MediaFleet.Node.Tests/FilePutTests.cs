@@ -210,6 +210,20 @@ public sealed class FilePutTests
     }
 
     [Fact]
+    public async Task Put_IfMatchWithWeakFormOfCurrentETag_Is412()
+    {
+        // RFC 9110 section 13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+        await using var node = await TestNode.StartAsync();
+        var old = FileApi.Payload(100, seed: 1);
+        await FileApi.PutOkAsync(node, "a.mkv", old);
+
+        using var response = await FileApi.PutAsync(node, "a.mkv", FileApi.Payload(100, seed: 2), ("If-Match", "W/" + FileApi.ETagOf(old)));
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.PreconditionFailed, ProblemTypes.PreconditionFailed);
+        Assert.Equal(old, await node.Http.GetByteArrayAsync("files/a.mkv"));
+    }
+
+    [Fact]
     public async Task Put_IfMatchOnNewPath_Is412AndNothingVisible()
     {
         await using var node = await TestNode.StartAsync();
@@ -232,6 +246,34 @@ public sealed class FilePutTests
         Assert.True(Directory.Exists(Path.Combine(node.Library, "Movies")));
         Assert.Equal(1, await FileApi.VersionAsync(node));
         FileApi.AssertTempEmpty(node);
+    }
+
+    [Fact]
+    public async Task Put_BelowAFile_Is400InvalidPath()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(10));
+
+        using var response = await FileApi.PutAsync(node, "a.mkv/b.srt", FileApi.Payload(10, seed: 2));
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidPath);
+        Assert.Equal(["a.mkv"], FileApi.LibraryFiles(node));
+        Assert.Equal(1, await FileApi.VersionAsync(node));
+        FileApi.AssertTempEmpty(node);
+    }
+
+    [Fact]
+    public async Task Put_UnicodePath_IsStoredUnderItsUtf8Name()
+    {
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(10);
+
+        using var response = await FileApi.PutAsync(node, "Filme/Amélie (2001)/🎬.mkv", body);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("Filme/Amélie (2001)/🎬.mkv", json.RootElement.GetProperty("path").GetString());
+        Assert.Equal(body, await File.ReadAllBytesAsync(Path.Combine(node.Library, "Filme", "Amélie (2001)", "🎬.mkv")));
     }
 
     [Fact]

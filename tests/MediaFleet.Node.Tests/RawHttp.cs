@@ -81,6 +81,19 @@ internal sealed class RawConnection : IAsyncDisposable
         while (true);
     }
 
+    /// <summary>Reads one answer, or null when the node closed or reset the connection without answering.</summary>
+    public async Task<RawResponse?> TryReadResponseAsync()
+    {
+        try
+        {
+            return await ReadResponseAsync();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     private async Task<Dictionary<string, string>> ReadHeadersAsync(CancellationToken token)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
