@@ -107,7 +107,8 @@ public sealed class ChangesTests
     [InlineData("limit=0")]
     [InlineData("limit=-5")]
     [InlineData("wait=-1")]
-    public async Task Changes_NegativeOrZeroArguments_Are400InvalidRequest(string query)
+    [InlineData("wait=NaN")]
+    public async Task Changes_NegativeZeroOrNaNArguments_Are400InvalidRequest(string query)
     {
         await using var node = await TestNode.StartAsync();
 
