@@ -67,7 +67,8 @@ public static class LibraryEndpoints
 
     private static async Task<IResult> ChangesAsync(LibraryStore store, CancellationToken cancellationToken, long since = 0, int limit = 1000, double wait = 0)
     {
-        if (since < 0 || limit <= 0 || wait < 0)
+        // "!(wait >= 0)" also refuses NaN, which TimeSpan.FromSeconds would throw on.
+        if (since < 0 || limit <= 0 || !(wait >= 0))
         {
             return Problem.Of(ProblemTypes.InvalidRequest, "since, limit and wait must not be negative; limit above 0");
         }
