@@ -42,10 +42,9 @@ public sealed record WriteCondition(bool IfNoneMatchAny, IReadOnlyList<string>? 
             {
                 return false;
             }
-            return tags.Any(t => t == "*" || TrimWeak(t) == current.ETag);
+            // RFC 9110 section 13.1.1: If-Match uses the strong comparison, so a weak tag never matches.
+            return tags.Any(t => t == "*" || t == current.ETag);
         }
         return true;
     }
-
-    private static string TrimWeak(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
 }

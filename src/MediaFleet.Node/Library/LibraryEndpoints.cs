@@ -67,7 +67,8 @@ public static class LibraryEndpoints
 
     private static async Task<IResult> ChangesAsync(LibraryStore store, CancellationToken cancellationToken, long since = 0, int limit = 1000, double wait = 0)
     {
-        if (since < 0 || limit <= 0 || wait < 0)
+        // "!(wait >= 0)" also refuses NaN, which TimeSpan.FromSeconds would throw on.
+        if (since < 0 || limit <= 0 || !(wait >= 0))
         {
             return Problem.Of(ProblemTypes.InvalidRequest, "since, limit and wait must not be negative; limit above 0");
         }
@@ -101,10 +102,19 @@ public static class LibraryEndpoints
             await Problem.Of(ProblemTypes.NotPrimary, "adopt runs on the primary: only it assigns versions").ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
-        if (prefix.Length > 0 && !LibraryPath.TryParse(prefix.TrimEnd('/'), out _, out var error))
+        if (prefix.Length > 0)
         {
-            await Problem.Of(ProblemTypes.InvalidPath, error).ExecuteAsync(context).ConfigureAwait(false);
-            return;
+            if (!LibraryPath.TryParse(prefix.TrimEnd('/'), out var start, out var error))
+            {
+                await Problem.Of(ProblemTypes.InvalidPath, error).ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+            // The walk skips links below its start but follows the start itself: a linked prefix would adopt outside files.
+            if (!store.Root.StaysInside(start))
+            {
+                await Problem.Of(ProblemTypes.InvalidPath, "the prefix leads outside the library through a symlink").ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
         }
         context.Response.ContentType = "application/x-ndjson";
         var events = new Adopter(store).AdoptAsync(prefix, context.RequestAborted)
