@@ -5,6 +5,7 @@ using MediaFleet.Node.Auth;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Library;
+using MediaFleet.Node.Problems;
 using MediaFleet.Node.Status;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -77,6 +78,8 @@ public static class NodeApp
             throw;
         }
 
+        // Answers the server or routing left empty (unknown route, 405, a query that did not bind) get a problem too.
+        app.UseStatusCodePages(context => Problem.ForStatus(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         var files = app.Services.GetRequiredService<FileHandler>();
         app.MapWhen(
             context => RequestTarget.IsFileRoute(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""),

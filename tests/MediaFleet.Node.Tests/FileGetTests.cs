@@ -360,6 +360,39 @@ public sealed class FileGetTests
     }
 
     [Fact]
+    public async Task Head_CataloguedFileRemovedFromDisk_Is404LikeGet()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(100));
+        File.Delete(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "files/a.mkv"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Null(response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Is404Problem()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        using var response = await node.Http.GetAsync("v1/no-such-route");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+    }
+
+    [Fact]
+    public async Task QueryValueOfTheWrongForm_Is400Problem()
+    {
+        await using var node = await TestNode.StartAsync();
+
+        using var response = await node.Http.GetAsync("v1/changes?since=abc");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidRequest);
+    }
+
+    [Fact]
     public async Task Get_IfMatchWithCurrentETag_Is200()
     {
         await using var node = await TestNode.StartAsync();
@@ -382,7 +415,7 @@ public sealed class FileGetTests
 
         var response = await RawHttp.SendAsync(node, method, "/files/a.mkv", []);
 
-        Assert.Equal(405, response.Status);
+        ProblemAssert.Is(response, 405, ProblemTypes.InvalidRequest);
         Assert.Equal("GET, HEAD, PUT, DELETE", response.Header("Allow"));
     }
 

@@ -117,6 +117,10 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         response.ContentLength = length;
         if (HttpMethods.IsHead(request.Method))
         {
+            if (!File.Exists(store.Root.PhysicalPath(path)))
+            {
+                await AbsentAsync(context, path).ConfigureAwait(false);
+            }
             return;
         }
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
@@ -127,9 +131,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            Log.CatalogedFileAbsent(logger, path.Value);
-            response.Headers.Clear();
-            await Problem.Of(ProblemTypes.NotFound, $"{path} is in the catalog but not on disk").ExecuteAsync(context).ConfigureAwait(false);
+            await AbsentAsync(context, path).ConfigureAwait(false);
             return;
         }
         using (handle)
@@ -137,6 +139,13 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
             await SendAsync(context, handle, start, length).ConfigureAwait(false);
         }
         metrics.Served(length);
+    }
+
+    private Task AbsentAsync(HttpContext context, LibraryPath path)
+    {
+        Log.CatalogedFileAbsent(logger, path.Value);
+        context.Response.Headers.Clear();
+        return Problem.Of(ProblemTypes.NotFound, $"{path} is in the catalog but not on disk").ExecuteAsync(context);
     }
 
     private static async Task SendAsync(HttpContext context, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length)

@@ -9,6 +9,16 @@ public static class Problem
     public static IResult Of(string slug, string detail, int? status = null) =>
         TypedResults.Problem(detail, statusCode: status ?? StatusOf(slug), title: TitleOf(slug), type: ProblemTypes.Uri(slug));
 
+    /// <summary>The problem for a bare status that no handler described (unknown route, wrong method, bad query).</summary>
+    public static IResult ForStatus(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => Of(ProblemTypes.NotFound, "no such route", status),
+        StatusCodes.Status401Unauthorized => Of(ProblemTypes.Unauthorized, "a token is needed", status),
+        StatusCodes.Status403Forbidden => Of(ProblemTypes.Forbidden, "the token is not accepted", status),
+        StatusCodes.Status405MethodNotAllowed => Of(ProblemTypes.InvalidRequest, "this method is not allowed on this route", status),
+        _ => Of(ProblemTypes.InvalidRequest, "the request could not be read (a query value or body of the wrong form)", status),
+    };
+
     public static int StatusOf(string slug) => slug switch
     {
         ProblemTypes.NotFound => StatusCodes.Status404NotFound,
