@@ -6,6 +6,7 @@ using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Library;
 using MediaFleet.Node.Problems;
+using MediaFleet.Node.Replication;
 using MediaFleet.Node.Status;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -62,6 +63,11 @@ public static class NodeApp
         });
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddSingleton<FileHandler>();
+        if (options.Upstream is not null)
+        {
+            builder.Services.AddSingleton<Upstream>();
+            builder.Services.AddHostedService<Follower>();
+        }
         builder.Services.AddHostedService<StartupScan>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());

@@ -14,6 +14,13 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _bytesStored;
     private readonly Counter<long> _writes;
     private readonly Counter<long> _rejectedPaths;
+    private readonly Counter<long> _transfers;
+    private readonly Counter<long> _transferBytes;
+    private readonly Counter<long> _resumed;
+    private readonly Counter<long> _kept;
+    private readonly Counter<long> _keptBytes;
+    private readonly Counter<long> _localCopies;
+    private readonly Counter<long> _localMoves;
 
     public NodeMetrics(IMeterFactory meters, LibraryStore store)
     {
@@ -23,6 +30,15 @@ public sealed class NodeMetrics : IDisposable
         _bytesStored = _meter.CreateCounter<long>("mfleet.files.stored.bytes", "By", "Bytes installed by PUT /files");
         _writes = _meter.CreateCounter<long>("mfleet.writes", "{write}", "Accepted writes by outcome");
         _rejectedPaths = _meter.CreateCounter<long>("mfleet.paths.rejected", "{request}", "Requests refused for an invalid path");
+        _transfers = _meter.CreateCounter<long>("mfleet.replication.transfers", "{file}", "Files fetched from upstream, verified and installed");
+        _transferBytes = _meter.CreateCounter<long>("mfleet.replication.transfer.bytes", "By", "Bytes received from upstream");
+        _resumed = _meter.CreateCounter<long>("mfleet.replication.resumed", "{transfer}", "Transfers resumed with Range + If-Range");
+        _kept = _meter.CreateCounter<long>("mfleet.replication.kept", "{file}", "Files found on disk with the right digest while provisioning, kept without a transfer");
+        _keptBytes = _meter.CreateCounter<long>("mfleet.replication.kept.bytes", "By", "Bytes kept without a transfer while provisioning");
+        _localCopies = _meter.CreateCounter<long>("mfleet.replication.local.copies", "{file}", "Puts served by copying a file held here with the same digest");
+        _localMoves = _meter.CreateCounter<long>("mfleet.replication.local.moves", "{file}", "Moves applied as local renames");
+        _meter.CreateObservableGauge("mfleet.data.seen_version", () => store.Catalog.SeenVersion.Value, "{version}", "Highest version seen from upstream");
+        _meter.CreateObservableGauge("mfleet.missing", () => store.Catalog.MissingCount, "{file}", "Files this node should hold and does not yet");
         _meter.CreateObservableGauge("mfleet.data.version", () => store.Catalog.Version.Value, "{version}", "Every change up to this version is applied");
         _meter.CreateObservableGauge("mfleet.library.files", () => store.Catalog.FileCount, "{file}", "Files in the catalog");
         _meter.CreateObservableGauge("mfleet.library.bytes", () => store.Catalog.TotalBytes, "By", "Bytes in the catalog");
@@ -44,6 +60,22 @@ public sealed class NodeMetrics : IDisposable
     }
 
     public void Rejected() => _rejectedPaths.Add(1);
+
+    public void Transferred(long bytes) => _transferBytes.Add(bytes);
+
+    public void Fetched() => _transfers.Add(1);
+
+    public void Resumed() => _resumed.Add(1);
+
+    public void LocalCopy() => _localCopies.Add(1);
+
+    public void LocalMove() => _localMoves.Add(1);
+
+    public void Kept(long bytes)
+    {
+        _kept.Add(1);
+        _keptBytes.Add(bytes);
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -19,6 +19,7 @@ internal static class LibraryCommands
         yield return List(console);
         yield return ChangeLog(console);
         yield return Adopt(console);
+        yield return Status(console);
     }
 
     private static Command Ingest(CliConsole console)
@@ -167,7 +168,7 @@ internal static class LibraryCommands
         var since = new Option<long>("--since") { Description = "only changes after this version", DefaultValueFactory = _ => 0 };
         var limit = new Option<int>("--limit") { Description = "at most this many changes", DefaultValueFactory = _ => 1000 };
         var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
-        var command = new Command("log", "show the changelog (one version per change)") { since, limit, json, node, token };
+        var command = new Command("log", "show the changelog (one version per change)") { since, limit, json, node, token, Compact(console) };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var changes = await Common.Client(parse, node, token).GetChangesAsync(parse.GetValue(since), parse.GetValue(limit), cancellationToken).ConfigureAwait(false);
@@ -187,6 +188,51 @@ internal static class LibraryCommands
                 console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"v{c.Version,-6} {c.At:yyyy-MM-dd HH:mm:ss}Z  {c.Op,-6}  {what}"));
             }
             console.Out.WriteLine($"data version {changes.Version}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Compact(CliConsole console)
+    {
+        var keep = new Option<long>("--keep") { Description = "how many of the newest versions to keep in the changelog", Required = true };
+        var (node, token) = (Common.NodeOption(), Common.TokenOption());
+        var command = new Command("compact", "drop old changelog entries on the primary; followers further behind provision again") { keep, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(keep) < 0)
+            {
+                throw new CliException("--keep must be 0 or more", ExitCodes.Usage);
+            }
+            var result = await Common.Client(parse, node, token).CompactAsync(parse.GetValue(keep), cancellationToken).ConfigureAwait(false);
+            console.Out.WriteLine($"changelog compacted through version {result.CompactedThrough} (data version {result.Version})");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Status(CliConsole console)
+    {
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command("status", "show a node's role, version, lag and what it still lacks") { json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var client = Common.Client(parse, node, token);
+            var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            var missing = status.Missing > 0 ? await client.GetMissingAsync(cancellationToken).ConfigureAwait(false) : [];
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(JsonSerializer.Serialize(status, ContractJson.Default.StatusDto));
+                return ExitCodes.Ok;
+            }
+            console.Out.WriteLine($"node {status.Id} ({(status.Primary ? "primary" : "follower of " + status.Upstream)})");
+            console.Out.WriteLine($"version {status.Version}, seen {status.SeenVersion}, lag {status.SeenVersion - status.Version}");
+            console.Out.WriteLine($"files {status.Files} ({Common.Size(status.Bytes)}), free {Common.Size(status.FreeBytes)}, load {status.Load:0.00}");
+            console.Out.WriteLine($"missing {status.Missing}");
+            foreach (var m in missing.Take(20))
+            {
+                console.Out.WriteLine($"  v{m.Version} {m.Path}: {m.Reason} (attempts {m.Attempts}, next try {m.NextTryAt:HH:mm:ss})");
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -90,6 +90,20 @@ public sealed class NodeClient
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.ChangesDto, cancellationToken).ConfigureAwait(false))!;
     }
 
+    public async Task<CompactedDto> CompactAsync(long keep, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsync(string.Create(CultureInfo.InvariantCulture, $"v1/compact?keep={keep}"), null, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.CompactedDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<IReadOnlyList<MissingDto>> GetMissingAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync("v1/missing", cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.IReadOnlyListMissingDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>The files under <paramref name="prefix"/>, streamed from <c>GET /v1/manifest</c>.</summary>
     public IAsyncEnumerable<FileDto> GetManifestAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Get, "v1/manifest?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.FileDto, cancellationToken);

@@ -40,6 +40,9 @@ public sealed record MissingDto(string Path, long Version, string? Sha256, strin
 /// <summary>One NDJSON line of <c>POST /v1/adopt</c>: <c>event</c> is adopted, mismatch, skipped or done.</summary>
 public sealed record AdoptLineDto(string Event, string? Path, long Done, long Total, long? Version, string? Sha256, string? Detail);
 
+/// <summary>The answer of <c>POST /v1/compact</c>: the node's version and the newest version no longer in the changelog.</summary>
+public sealed record CompactedDto(long Version, long CompactedThrough);
+
 /// <summary>An RFC 9457 problem document, as every error of every role is answered.</summary>
 public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? Instance);
 
@@ -53,4 +56,5 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(IReadOnlyList<MissingDto>))]
 [JsonSerializable(typeof(AdoptLineDto))]
 [JsonSerializable(typeof(ProblemDto))]
+[JsonSerializable(typeof(CompactedDto))]
 public sealed partial class ContractJson : JsonSerializerContext;

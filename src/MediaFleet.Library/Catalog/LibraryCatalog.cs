@@ -29,9 +29,11 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MissingEntry> _missing = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private TaskCompletionSource _changed = NewSignal();
     private long _version;
+    private long _seenVersion;
     private long _totalBytes;
 
     private LibraryCatalog(string connectionString, SqliteConnection writer, TimeProvider time)
@@ -43,6 +45,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
 
     /// <summary>Every change up to this version is applied here (<c>meta.data_version</c>).</summary>
     public DataVersion Version => new(Volatile.Read(ref _version));
+
+    /// <summary>The highest version seen from upstream (on the primary: the same as <see cref="Version"/>).</summary>
+    public DataVersion SeenVersion => new(Math.Max(Volatile.Read(ref _seenVersion), Volatile.Read(ref _version)));
 
     /// <summary>This node's id, made once and kept in <c>meta</c>.</summary>
     public string NodeId { get; private set; } = "";
@@ -78,26 +83,25 @@ public sealed class LibraryCatalog : IAsyncDisposable
     }
 
     /// <summary>Number of entries in <c>missing</c>.</summary>
-    public int MissingCount
-    {
-        get
-        {
-            using var connection = OpenReader();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM missing";
-            return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
-    }
+    public int MissingCount => _missing.Count;
+
+    /// <summary>The missing entry of a path, from memory (read-through asks this on every miss).</summary>
+    public MissingEntry? FindMissing(string path) => _missing.GetValueOrDefault(path);
 
     /// <summary>What this node should hold and does not yet, oldest version first.</summary>
-    public async Task<IReadOnlyList<MissingEntry>> ReadMissingAsync(CancellationToken cancellationToken)
+    public IReadOnlyList<MissingEntry> ListMissing() =>
+        _missing.Values.OrderBy(m => m.Version).ThenBy(m => m.Path, StringComparer.Ordinal).ToList();
+
+    /// <summary>What this node should hold and does not yet, oldest version first.</summary>
+    public Task<IReadOnlyList<MissingEntry>> ReadMissingAsync(CancellationToken cancellationToken) => Task.FromResult(ListMissing());
+
+    private static List<MissingEntry> ReadMissing(SqliteConnection connection)
     {
-        await using var connection = OpenReader();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT path, version, sha256, reason, attempts, next_try_at FROM missing ORDER BY version, path";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path, version, sha256, reason, attempts, next_try_at FROM missing";
+        using var reader = command.ExecuteReader();
         var list = new List<MissingEntry>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.Read())
         {
             list.Add(new MissingEntry(
                 reader.GetString(0),
@@ -117,6 +121,11 @@ public sealed class LibraryCatalog : IAsyncDisposable
         Execute(_writer, "PRAGMA synchronous=FULL;");
         NodeId = GetMeta("node_id") ?? SetNewNodeId();
         _version = long.Parse(GetMeta("data_version") ?? "0", CultureInfo.InvariantCulture);
+        _seenVersion = long.Parse(GetMeta("seen_version") ?? "0", CultureInfo.InvariantCulture);
+        foreach (var missing in ReadMissing(_writer))
+        {
+            _missing[missing.Path] = missing;
+        }
         using var command = _writer.CreateCommand();
         command.CommandText = "SELECT path, sha256, size, version, mtime, verified_at, state FROM files";
         using var reader = command.ExecuteReader();
@@ -136,6 +145,10 @@ public sealed class LibraryCatalog : IAsyncDisposable
     }
 
     public FileEntry? Find(string path) => _files.GetValueOrDefault(path);
+
+    /// <summary>Any healthy file with this digest (a scan of memory: used per replicated put, not per read).</summary>
+    public FileEntry? FindByDigest(Sha256Digest sha256) =>
+        _files.Values.FirstOrDefault(f => f.Sha256 == sha256 && f.State == FileState.Ok);
 
     /// <summary>The files under a prefix, from memory, in path order.</summary>
     public IReadOnlyList<FileEntry> ListFiles(string prefix = "")
@@ -202,68 +215,208 @@ public sealed class LibraryCatalog : IAsyncDisposable
     }
 
     /// <summary>Records a put as a new version: the changelog entry, the file row and data_version, in one transaction.</summary>
-    internal FileEntry CommitPut(long? intentId, string path, Sha256Digest sha256, long size, DateTimeOffset modified, DateTimeOffset? verifiedAt = null)
+    /// <param name="replicated">On a follower, the primary's version of the change (already in <c>changes</c>).</param>
+    internal FileEntry CommitPut(long? intentId, string path, Sha256Digest sha256, long size, DateTimeOffset modified, DataVersion? replicated = null)
     {
         var now = _time.GetUtcNow();
-        var version = Version.Next();
-        var entry = new FileEntry(path, sha256, size, version, modified, verifiedAt ?? now, FileState.Ok);
+        var version = replicated ?? Version.Next();
+        var entry = new FileEntry(path, sha256, size, version, modified, now, FileState.Ok);
         using (var tx = _writer.BeginTransaction())
         {
-            InsertChange(tx, version, ChangeOp.Put, path, null, sha256, size, now);
+            if (replicated is null)
+            {
+                InsertChange(tx, version, ChangeOp.Put, path, null, sha256, size, now);
+            }
             UpsertFile(tx, entry);
-            Finish(tx, intentId, version);
+            DeleteMissing(tx, path);
+            Finish(tx, intentId, replicated is null ? version : null);
             tx.Commit();
         }
         var old = _files.GetValueOrDefault(path);
         _files[path] = entry;
+        _missing.TryRemove(path, out _);
         Interlocked.Add(ref _totalBytes, size - (old?.Size ?? 0));
-        Published(version);
+        Published(replicated is null ? version : null);
         return entry;
     }
 
-    internal DataVersion CommitDelete(long? intentId, string path)
+    internal DataVersion CommitDelete(long? intentId, string path, DataVersion? replicated = null)
     {
         var now = _time.GetUtcNow();
-        var version = Version.Next();
+        var version = replicated ?? Version.Next();
         using (var tx = _writer.BeginTransaction())
         {
-            InsertChange(tx, version, ChangeOp.Delete, path, null, null, null, now);
+            if (replicated is null)
+            {
+                InsertChange(tx, version, ChangeOp.Delete, path, null, null, null, now);
+            }
             DeleteFile(tx, path);
-            Finish(tx, intentId, version);
+            DeleteMissing(tx, path);
+            Finish(tx, intentId, replicated is null ? version : null);
             tx.Commit();
         }
         if (_files.TryRemove(path, out var old))
         {
             Interlocked.Add(ref _totalBytes, -old.Size);
         }
-        Published(version);
+        _missing.TryRemove(path, out _);
+        Published(replicated is null ? version : null);
         return version;
     }
 
-    internal DataVersion CommitMove(long? intentId, FileEntry source, string toPath)
+    internal DataVersion CommitMove(long? intentId, FileEntry source, string toPath, DataVersion? replicated = null)
     {
         var now = _time.GetUtcNow();
-        var version = Version.Next();
+        var version = replicated ?? Version.Next();
         var moved = source with { Path = toPath, Version = version };
         using (var tx = _writer.BeginTransaction())
         {
-            InsertChange(tx, version, ChangeOp.Move, source.Path, toPath, source.Sha256, source.Size, now);
+            if (replicated is null)
+            {
+                InsertChange(tx, version, ChangeOp.Move, source.Path, toPath, source.Sha256, source.Size, now);
+            }
             DeleteFile(tx, source.Path);
             UpsertFile(tx, moved);
-            Finish(tx, intentId, version);
+            DeleteMissing(tx, toPath);
+            Finish(tx, intentId, replicated is null ? version : null);
             tx.Commit();
         }
         _files.TryRemove(source.Path, out _);
+        _missing.TryRemove(toPath, out _);
         var replaced = _files.GetValueOrDefault(toPath);
         _files[toPath] = moved;
         Interlocked.Add(ref _totalBytes, -(replaced?.Size ?? 0));
-        Published(version);
+        Published(replicated is null ? version : null);
         return version;
     }
 
-    private void Finish(SqliteTransaction tx, long? intentId, DataVersion version)
+    // ---- follower side: the primary's changelog recorded as seen, applied, and what is still missing ----
+
+    /// <summary>Records upstream changelog entries (kept with the primary's versions) and raises seen_version.</summary>
+    internal void RecordSeen(IReadOnlyList<ChangeEntry> changes)
     {
-        SetMeta(_writer, tx, "data_version", version.ToString());
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        var seen = Math.Max(SeenVersion.Value, changes.Max(c => c.Version.Value));
+        using (var tx = _writer.BeginTransaction())
+        {
+            foreach (var c in changes)
+            {
+                InsertChange(tx, c.Version, c.Op, c.Path, c.To, c.Sha256, c.Size, c.At, orIgnore: true);
+            }
+            SetMeta(_writer, tx, "seen_version", seen.ToString(CultureInfo.InvariantCulture));
+            tx.Commit();
+        }
+        Volatile.Write(ref _seenVersion, seen);
+    }
+
+    /// <summary>Lists a change this node could not apply, with its reason and when to try again.</summary>
+    internal MissingEntry RecordMissing(string path, DataVersion version, Sha256Digest? sha256, string reason, DateTimeOffset nextTry)
+    {
+        var attempts = (_missing.GetValueOrDefault(path) is { } old && old.Version == version ? old.Attempts : 0) + 1;
+        var entry = new MissingEntry(path, version, sha256, reason, attempts, nextTry);
+        using var command = _writer.CreateCommand();
+        command.CommandText = """
+            INSERT INTO missing(path, version, sha256, reason, attempts, next_try_at) VALUES ($path, $v, $sha, $reason, $attempts, $next)
+            ON CONFLICT(path) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, reason = excluded.reason,
+                attempts = excluded.attempts, next_try_at = excluded.next_try_at
+            """;
+        command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$v", version.Value);
+        command.Parameters.AddWithValue("$sha", (object?)sha256?.Hex ?? DBNull.Value);
+        command.Parameters.AddWithValue("$reason", reason);
+        command.Parameters.AddWithValue("$attempts", attempts);
+        command.Parameters.AddWithValue("$next", nextTry.ToText());
+        command.ExecuteNonQuery();
+        _missing[path] = entry;
+        return entry;
+    }
+
+    /// <summary>Forgets a missing entry that a later change made moot.</summary>
+    internal void ForgetMissing(string path)
+    {
+        using (var tx = _writer.BeginTransaction())
+        {
+            DeleteMissing(tx, path);
+            tx.Commit();
+        }
+        _missing.TryRemove(path, out _);
+    }
+
+    /// <summary>
+    /// Sets data_version to the highest V with every change ≤ V applied: just below the oldest missing
+    /// change, or the seen version when nothing is missing.
+    /// </summary>
+    internal DataVersion PublishFollowerVersion()
+    {
+        var seen = SeenVersion.Value;
+        var version = _missing.IsEmpty ? seen : Math.Min(seen, _missing.Values.Min(m => m.Version.Value) - 1);
+        version = Math.Max(version, 0);
+        if (version != Volatile.Read(ref _version))
+        {
+            SetMeta(_writer, null, "data_version", version.ToString(CultureInfo.InvariantCulture));
+            Published(new DataVersion(version));
+        }
+        return new DataVersion(version);
+    }
+
+    /// <summary>After provisioning from a manifest at <paramref name="version"/>: nothing older is in the changelog.</summary>
+    internal void ResetToSnapshot(DataVersion version)
+    {
+        using (var tx = _writer.BeginTransaction())
+        {
+            using (var command = _writer.CreateCommand())
+            {
+                command.Transaction = tx;
+                command.CommandText = "DELETE FROM changes WHERE version <= $v";
+                command.Parameters.AddWithValue("$v", version.Value);
+                command.ExecuteNonQuery();
+            }
+            SetMeta(_writer, tx, "compacted_through", version.ToString());
+            SetMeta(_writer, tx, "seen_version", version.ToString());
+            tx.Commit();
+        }
+        Volatile.Write(ref _seenVersion, version.Value);
+    }
+
+    /// <summary>Drops changelog entries older than the newest <paramref name="keep"/> versions; returns the new compaction point.</summary>
+    internal DataVersion Compact(long keep)
+    {
+        var through = Math.Max(0, Version.Value - keep);
+        if (through <= CompactedThrough.Value)
+        {
+            return CompactedThrough;
+        }
+        using var tx = _writer.BeginTransaction();
+        using (var command = _writer.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "DELETE FROM changes WHERE version <= $v";
+            command.Parameters.AddWithValue("$v", through);
+            command.ExecuteNonQuery();
+        }
+        SetMeta(_writer, tx, "compacted_through", through.ToString(CultureInfo.InvariantCulture));
+        tx.Commit();
+        return new DataVersion(through);
+    }
+
+    private void DeleteMissing(SqliteTransaction tx, string path)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM missing WHERE path = $path";
+        command.Parameters.AddWithValue("$path", path);
+        command.ExecuteNonQuery();
+    }
+
+    private void Finish(SqliteTransaction tx, long? intentId, DataVersion? version)
+    {
+        if (version is { } v)
+        {
+            SetMeta(_writer, tx, "data_version", v.ToString());
+        }
         if (intentId is { } id)
         {
             using var command = _writer.CreateCommand();
@@ -274,17 +427,20 @@ public sealed class LibraryCatalog : IAsyncDisposable
         }
     }
 
-    private void Published(DataVersion version)
+    private void Published(DataVersion? version)
     {
-        Volatile.Write(ref _version, version.Value);
+        if (version is { } v)
+        {
+            Volatile.Write(ref _version, v.Value);
+        }
         Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
     }
 
-    private void InsertChange(SqliteTransaction tx, DataVersion version, ChangeOp op, string path, string? to, Sha256Digest? sha256, long? size, DateTimeOffset at)
+    private void InsertChange(SqliteTransaction tx, DataVersion version, ChangeOp op, string path, string? to, Sha256Digest? sha256, long? size, DateTimeOffset at, bool orIgnore = false)
     {
         using var command = _writer.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "INSERT INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)";
+        command.CommandText = (orIgnore ? "INSERT OR IGNORE" : "INSERT") + " INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)";
         command.Parameters.AddWithValue("$v", version.Value);
         command.Parameters.AddWithValue("$op", op.ToText());
         command.Parameters.AddWithValue("$path", path);
@@ -352,8 +508,10 @@ public sealed class LibraryCatalog : IAsyncDisposable
     {
         await using var connection = OpenReader();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, op, path, to_path, sha256, size, at FROM changes WHERE version > $since ORDER BY version LIMIT $limit";
+        // A follower serves only what it has applied, so its own followers never run ahead of it.
+        command.CommandText = "SELECT version, op, path, to_path, sha256, size, at FROM changes WHERE version > $since AND version <= $upto ORDER BY version LIMIT $limit";
         command.Parameters.AddWithValue("$since", since.Value);
+        command.Parameters.AddWithValue("$upto", Version.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var changes = new List<ChangeEntry>();
@@ -437,7 +595,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _writer.DisposeAsync().ConfigureAwait(false);
-        Published(Version);
+        Published(null);
     }
 }
 

@@ -34,6 +34,15 @@ public sealed class NodeOptions
     /// <summary>Free bytes every write must leave on the disk: 1 GiB keeps the OS and SQLite able to work.</summary>
     public long ReserveBytes { get; set; } = 1L << 30;
 
+    /// <summary>Parallel transfers while provisioning: a few hide per-file latency without thrashing one disk.</summary>
+    public int TransferParallelism { get; set; } = 4;
+
+    /// <summary>Longest wait between retries of a missing file, in seconds (back-off doubles up to this).</summary>
+    public int RetryMaxSeconds { get; set; } = 300;
+
+    /// <summary>How long a follower's long-poll for changes waits upstream, in seconds.</summary>
+    public int ChangesWaitSeconds { get; set; } = 25;
+
     public static NodeOptions From(IConfiguration configuration)
     {
         var options = new NodeOptions();
@@ -64,6 +73,14 @@ public sealed class NodeOptions
         if (!IsHttpUrl(Listen))
         {
             errors.Add($"Node:Listen (--listen) '{Listen}' is not an http URL such as http://127.0.0.1:8470");
+        }
+        if (TransferParallelism is < 1 or > 64)
+        {
+            errors.Add("Node:TransferParallelism must be between 1 and 64");
+        }
+        if (RetryMaxSeconds < 1 || ChangesWaitSeconds is < 0 or > 60)
+        {
+            errors.Add("Node:RetryMaxSeconds must be at least 1 and Node:ChangesWaitSeconds between 0 and 60");
         }
         if (ReserveBytes < 0)
         {

@@ -8,6 +8,7 @@ using MediaFleet.Library.Store;
 using MediaFleet.Node.Auth;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Problems;
+using MediaFleet.Node.Replication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -19,7 +20,7 @@ namespace MediaFleet.Node.Files;
 /// target (so traversal attempts get 400, not a silent rewrite), and a read must cost no more than a dictionary
 /// lookup and the bytes themselves.
 /// </summary>
-public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, ILogger<FileHandler> logger)
+public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, ILogger<FileHandler> logger, Upstream? upstream = null)
 {
     private const int SmallFile = 64 * 1024;
     private const int ChunkSize = 256 * 1024;
@@ -73,6 +74,12 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         var request = context.Request;
         var response = context.Response;
         var entry = store.Catalog.Find(path.Value);
+        if (entry is null && upstream is not null && store.Catalog.FindMissing(path.Value) is not null)
+        {
+            // Read-through: a follower streams what it still lacks from its upstream rather than answering 404.
+            await upstream.ProxyAsync(context, path).ConfigureAwait(false);
+            return;
+        }
         if (entry is null)
         {
             // Only a miss pays for the symlink walk: a catalogued path was checked when it was written.

@@ -26,6 +26,7 @@ public static class LibraryEndpoints
         v1.MapGet("/changes", ChangesAsync).RequireAccess(AccessLevel.Cluster);
         v1.MapGet("/manifest", ManifestAsync).RequireAccess(AccessLevel.Cluster);
         v1.MapPost("/adopt", AdoptAsync).RequireAccess(AccessLevel.Write);
+        v1.MapPost("/compact", CompactAsync).RequireAccess(AccessLevel.Write);
     }
 
     private static async Task MoveAsync(HttpContext context, LibraryStore store, NodeOptions options)
@@ -82,6 +83,21 @@ public static class LibraryEndpoints
         var version = catalog.Version;
         var changes = await catalog.ReadChangesAsync(new DataVersion(since), Math.Min(limit, MaxChangesPerAnswer), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new ChangesDto(version.Value, changes.Select(ToDto).ToList()), ContractJson.Default.ChangesDto);
+    }
+
+    /// <summary>Drops changelog entries older than the newest <c>keep</c> versions; followers behind that provision again.</summary>
+    private static async Task<IResult> CompactAsync(LibraryStore store, NodeOptions options, CancellationToken cancellationToken, long keep = -1)
+    {
+        if (!options.Primary)
+        {
+            return Problem.Of(ProblemTypes.NotPrimary, "compact the primary's changelog; followers keep what they are given");
+        }
+        if (keep < 0)
+        {
+            return Problem.Of(ProblemTypes.InvalidRequest, "keep=N (0 or more versions to keep) is required");
+        }
+        var through = await store.CompactAsync(keep, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Json(new CompactedDto(store.Catalog.Version.Value, through.Value), ContractJson.Default.CompactedDto);
     }
 
     private static ChangeDto ToDto(ChangeEntry c) =>

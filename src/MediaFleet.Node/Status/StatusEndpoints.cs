@@ -30,7 +30,7 @@ public static class StatusEndpoints
             options.Primary,
             options.Upstream,
             catalog.Version.Value,
-            catalog.Version.Value,
+            catalog.SeenVersion.Value,
             catalog.MissingCount,
             catalog.FileCount,
             catalog.TotalBytes,

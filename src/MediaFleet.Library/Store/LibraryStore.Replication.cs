@@ -1,0 +1,181 @@
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+
+namespace MediaFleet.Library.Store;
+
+/// <summary>The follower's side of the store: applying the primary's changes with the primary's versions.</summary>
+public sealed partial class LibraryStore
+{
+    /// <summary>Where a transfer of the file with this digest collects its bytes; kept across retries so it can resume.</summary>
+    public string PartialPath(Sha256Digest sha256) => Path.Combine(Root.TempFolder, "partial-" + sha256.Hex);
+
+    /// <summary>
+    /// Installs a completely transferred and verified file (its digest was checked on the way) as
+    /// <paramref name="version"/>: fsync, rename, fsync folder, catalog commit.
+    /// </summary>
+    public async Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken)
+    {
+        if (!Root.StaysInside(path))
+        {
+            return new WriteResult(WriteStatus.InvalidPath, Detail: "the path leads outside the library through a symlink");
+        }
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var target = Root.PhysicalPath(path);
+            if (Directory.Exists(target) || !TryCreateParent(target))
+            {
+                return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
+            }
+            var length = new FileInfo(partial).Length;
+            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, length);
+            File.Move(partial, target, overwrite: true);
+            Durability.FlushDirectory(Path.GetDirectoryName(target)!);
+            var entry = Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version);
+            return new WriteResult(WriteStatus.Created, entry);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>Copies a file this node already holds with the wanted digest to another path (no transfer).</summary>
+    public async Task<WriteResult> CopyLocalAsync(FileEntry source, LibraryPath path, DataVersion version, CancellationToken cancellationToken)
+    {
+        var partial = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
+        try
+        {
+            Sha256Digest digest;
+            await using (var input = new FileStream(Root.PhysicalPath(LibraryPath.Parse(source.Path)), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan))
+            await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                (digest, _) = await HashingCopier.CopyAsync(input, output, FreeBytes - ReserveBytes, cancellationToken).ConfigureAwait(false);
+            }
+            if (digest != source.Sha256)
+            {
+                return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the local copy {source.Path} no longer hashes to {source.Sha256}");
+            }
+            return await InstallVerifiedAsync(path, partial, digest, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InsufficientStorageException e)
+        {
+            return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
+        }
+        finally
+        {
+            TryDeleteIfExists(partial);
+        }
+    }
+
+    /// <summary>Records a file already on disk with the right digest (left by an old rsync) as <paramref name="version"/>.</summary>
+    public async Task<FileEntry> KeepExistingAsync(LibraryPath path, Sha256Digest sha256, long length, DataVersion version, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>Applies a replicated delete (absent files are fine: the end state is the same).</summary>
+    public async Task ApplyDeleteAsync(LibraryPath path, DataVersion version, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var target = Root.PhysicalPath(path);
+            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null);
+            if (File.Exists(target))
+            {
+                File.Delete(target);
+                Durability.FlushDirectory(Path.GetDirectoryName(target)!);
+            }
+            Catalog.CommitDelete(intent, path.Value, version);
+            PruneEmptyFolders(Path.GetDirectoryName(target)!);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>Applies a replicated move as a local rename; false when the source is not here with that digest.</summary>
+    public async Task<bool> ApplyMoveAsync(LibraryPath from, LibraryPath to, Sha256Digest? sha256, DataVersion version, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = Catalog.Find(from.Value);
+            var source = Root.PhysicalPath(from);
+            var target = Root.PhysicalPath(to);
+            if (current is null || (sha256 is { } want && current.Sha256 != want) || !File.Exists(source)
+                || !Root.StaysInside(to) || Directory.Exists(target) || !TryCreateParent(target))
+            {
+                return false;
+            }
+            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size);
+            File.Move(source, target, overwrite: true);
+            Durability.FlushDirectory(Path.GetDirectoryName(target)!);
+            Durability.FlushDirectory(Path.GetDirectoryName(source)!);
+            Catalog.CommitMove(intent, current, to.Value, version);
+            PruneEmptyFolders(Path.GetDirectoryName(source)!);
+            return true;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>Runs catalog bookkeeping (seen changes, missing entries, versions) under the writer lock.</summary>
+    public async Task<T> WithCatalogAsync<T>(Func<LibraryCatalog, T> work, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return work(Catalog);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    public Task RecordSeenAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => { c.RecordSeen(changes); return 0; }, cancellationToken);
+
+    public Task<MissingEntry> RecordMissingAsync(string path, DataVersion version, Sha256Digest? sha256, string reason, DateTimeOffset nextTry, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => c.RecordMissing(path, version, sha256, reason, nextTry), cancellationToken);
+
+    public Task ForgetMissingAsync(string path, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => { c.ForgetMissing(path); return 0; }, cancellationToken);
+
+    public Task<DataVersion> PublishFollowerVersionAsync(CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => c.PublishFollowerVersion(), cancellationToken);
+
+    public Task ResetToSnapshotAsync(DataVersion version, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => { c.ResetToSnapshot(version); return 0; }, cancellationToken);
+
+    public Task<DataVersion> CompactAsync(long keep, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => c.Compact(keep), cancellationToken);
+
+    /// <summary>A file this node holds whose bytes have the given digest (for a local copy instead of a transfer).</summary>
+    public FileEntry? FindByDigest(Sha256Digest sha256) => Catalog.FindByDigest(sha256);
+
+    private static void TryDeleteIfExists(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,304 @@
+using MediaFleet.Contracts.Client;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Problems;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Store;
+using MediaFleet.Node.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace MediaFleet.Node.Replication;
+
+/// <summary>
+/// A follower: long-polls its upstream's changelog, records the entries with the primary's versions and applies
+/// them in order (coalesced per path), provisions from the manifest when it starts empty or was compacted away,
+/// and retries what it could not apply with capped exponential back-off. Nothing is dropped: a failure is a row
+/// in <c>missing</c> until a transfer or a later change settles it.
+/// </summary>
+public sealed partial class Follower(
+    LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, ILogger<Follower> logger) : BackgroundService
+{
+    private const int BatchLimit = 1000;
+    private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retries = RetryMissingAsync(stoppingToken);
+        var needsProvisioning = store.Catalog.SeenVersion == DataVersion.Zero;
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (needsProvisioning)
+                {
+                    await ProvisionAsync(stoppingToken).ConfigureAwait(false);
+                    needsProvisioning = false;
+                }
+                var answer = await upstream.GetChangesAsync(store.Catalog.SeenVersion, BatchLimit, options.ChangesWaitSeconds, stoppingToken).ConfigureAwait(false);
+                if (answer.Changes.Count > 0)
+                {
+                    await ApplyBatchAsync(answer.Changes.Select(ToEntry).ToList(), stoppingToken).ConfigureAwait(false);
+                }
+                backoff = TimeSpan.FromMilliseconds(250);
+            }
+            catch (MediaFleetException e) when (e.Slug == ProblemTypes.ChangesCompacted)
+            {
+                Log.Compacted(logger, store.Catalog.SeenVersion.Value);
+                needsProvisioning = true;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is HttpRequestException or IOException or MediaFleetException or TransferFailedException or System.Text.Json.JsonException)
+            {
+                Log.UpstreamFailed(logger, upstream.BaseAddress.ToString(), e.Message, backoff.TotalSeconds);
+                await DelayAsync(backoff, stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPollBackoff.Ticks));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+        await retries.ConfigureAwait(false);
+    }
+
+    /// <summary>Records a batch as seen, applies it in version order and publishes the new data version.</summary>
+    internal async Task ApplyBatchAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken)
+    {
+        await store.RecordSeenAsync(changes, cancellationToken).ConfigureAwait(false);
+        var plan = Coalesce(changes);
+        foreach (var change in plan)
+        {
+            await ApplyAsync(change, cancellationToken).ConfigureAwait(false);
+        }
+        var version = await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
+        Log.Applied(logger, changes.Count, plan.Count, version.Value, store.Catalog.SeenVersion.Value, store.Catalog.MissingCount);
+    }
+
+    /// <summary>
+    /// The changes worth applying: a put is skipped when a later put or delete of the same path (or a move onto
+    /// it) replaces it before anything reads it, so put-then-delete costs one delete and no transfer.
+    /// </summary>
+    public static IReadOnlyList<ChangeEntry> Coalesce(IReadOnlyList<ChangeEntry> changes)
+    {
+        var keep = new List<ChangeEntry>(changes.Count);
+        var nextTouch = new Dictionary<string, ChangeEntry>(StringComparer.Ordinal);
+        var superseded = new bool[changes.Count];
+        for (var i = changes.Count - 1; i >= 0; i--)
+        {
+            var c = changes[i];
+            if (c.Op == ChangeOp.Put && nextTouch.TryGetValue(c.Path, out var next)
+                && (next.Op is ChangeOp.Put or ChangeOp.Delete && next.Path == c.Path || next.Op == ChangeOp.Move && next.To == c.Path && next.Path != c.Path))
+            {
+                superseded[i] = true;
+            }
+            nextTouch[c.Path] = c;
+            if (c.To is { } to)
+            {
+                nextTouch[to] = c;
+            }
+        }
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (!superseded[i])
+            {
+                keep.Add(changes[i]);
+            }
+        }
+        return keep;
+    }
+
+    private async Task ApplyAsync(ChangeEntry change, CancellationToken cancellationToken)
+    {
+        if (!LibraryPath.TryParse(change.Path, out var path, out _))
+        {
+            return;
+        }
+        switch (change.Op)
+        {
+            case ChangeOp.Put:
+                await PutAsync(path, change.Sha256!.Value, change.Size, change.Version, cancellationToken).ConfigureAwait(false);
+                break;
+            case ChangeOp.Delete:
+                await store.ApplyDeleteAsync(path, change.Version, cancellationToken).ConfigureAwait(false);
+                break;
+            case ChangeOp.Move when LibraryPath.TryParse(change.To, out var to, out _):
+                if (await store.ApplyMoveAsync(path, to, change.Sha256, change.Version, cancellationToken).ConfigureAwait(false))
+                {
+                    metrics.LocalMove();
+                }
+                else
+                {
+                    // Not held here (yet): the moved file is fetched under its new name, the old name goes.
+                    await store.ApplyDeleteAsync(path, change.Version, cancellationToken).ConfigureAwait(false);
+                    await PutAsync(to, change.Sha256!.Value, change.Size, change.Version, cancellationToken).ConfigureAwait(false);
+                }
+                break;
+        }
+    }
+
+    /// <summary>Makes <paramref name="path"/> hold <paramref name="sha256"/>: already there, a local copy, or a transfer.</summary>
+    private async Task<bool> PutAsync(LibraryPath path, Sha256Digest sha256, long? size, DataVersion version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var current = store.Catalog.Find(path.Value);
+            if (current?.Sha256 == sha256 && File.Exists(store.Root.PhysicalPath(path)))
+            {
+                await store.KeepExistingAsync(path, sha256, current.Size, version, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            if (store.FindByDigest(sha256) is { } local)
+            {
+                var copy = await store.CopyLocalAsync(local, path, version, cancellationToken).ConfigureAwait(false);
+                if (copy.Succeeded)
+                {
+                    metrics.LocalCopy();
+                    return true;
+                }
+            }
+            var partial = await upstream.FetchAsync(path, sha256, size, cancellationToken).ConfigureAwait(false);
+            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new TransferFailedException(result.Detail ?? result.Status.ToString());
+            }
+            return true;
+        }
+        catch (TransferFailedException e)
+        {
+            var previous = store.Catalog.FindMissing(path.Value);
+            var attempts = previous is not null && previous.Version == version ? previous.Attempts : 0;
+            var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), options.RetryMaxSeconds));
+            await store.RecordMissingAsync(path.Value, version, sha256, e.Message, time.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
+            Log.Missing(logger, path.Value, version.Value, e.Message, wait.TotalSeconds);
+            return false;
+        }
+    }
+
+    /// <summary>Retries due entries of <c>missing</c> until the node stops.</summary>
+    private async Task RetryMissingAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var due = store.Catalog.ListMissing().Where(m => m.Sha256 is not null && (m.NextTryAt is null || m.NextTryAt <= now)).ToList();
+            if (due.Count == 0)
+            {
+                continue;
+            }
+            try
+            {
+                foreach (var missing in due)
+                {
+                    if (LibraryPath.TryParse(missing.Path, out var path, out _))
+                    {
+                        await PutAsync(path, missing.Sha256!.Value, null, missing.Version, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                await store.PublishFollowerVersionAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Provisioning: every file of the upstream's manifest, in parallel; a file already on disk at its path with
+    /// the same size is hashed and kept when the digest matches (an old rsync's work is not redone).
+    /// </summary>
+    private async Task ProvisionAsync(CancellationToken cancellationToken)
+    {
+        var (version, files) = await upstream.GetManifestAsync(cancellationToken).ConfigureAwait(false);
+        var total = files.Count;
+        var totalBytes = files.Sum(f => f.Size);
+        Log.ProvisionStarted(logger, upstream.BaseAddress.ToString(), total, totalBytes, version.Value);
+        var done = 0;
+        long doneBytes = 0;
+        var lastReport = time.GetUtcNow();
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, async (file, token) =>
+        {
+            await ProvisionOneAsync(file, token).ConfigureAwait(false);
+            var count = Interlocked.Increment(ref done);
+            var bytes = Interlocked.Add(ref doneBytes, file.Size);
+            var now = time.GetUtcNow();
+            if (now - lastReport > TimeSpan.FromSeconds(2) || count == total)
+            {
+                lastReport = now;
+                Log.ProvisionProgress(logger, count, total, bytes, totalBytes);
+            }
+        }).ConfigureAwait(false);
+
+        var wanted = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
+        {
+            await store.ApplyDeleteAsync(LibraryPath.Parse(stale.Path), version, cancellationToken).ConfigureAwait(false);
+        }
+        await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
+        var published = await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
+        Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
+    }
+
+    private async Task ProvisionOneAsync(FileDto file, CancellationToken cancellationToken)
+    {
+        if (!LibraryPath.TryParse(file.Path, out var path, out _) || !Sha256Digest.TryParseHex(file.Sha256, out var sha256))
+        {
+            return;
+        }
+        var version = new DataVersion(file.Version);
+        var current = store.Catalog.Find(file.Path);
+        if (current?.Sha256 == sha256)
+        {
+            await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var physical = store.Root.PhysicalPath(path);
+        if (File.Exists(physical) && new FileInfo(physical).Length == file.Size && store.Root.StaysInside(path)
+            && await Sha256Digest.OfFileAsync(physical, cancellationToken).ConfigureAwait(false) == sha256)
+        {
+            await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+            metrics.Kept(file.Size);
+            return;
+        }
+        await PutAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
+        Task.Delay(delay, time, cancellationToken).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private static ChangeEntry ToEntry(ChangeDto c) => new(
+        new DataVersion(c.Version),
+        c.Op switch { "put" => ChangeOp.Put, "delete" => ChangeOp.Delete, "move" => ChangeOp.Move, _ => throw new System.Text.Json.JsonException($"unknown op {c.Op}") },
+        c.Path,
+        c.To,
+        c.Sha256 is null ? null : Sha256Digest.ParseHex(c.Sha256),
+        c.Size,
+        c.At);
+
+    private static partial class Log
+    {
+        [LoggerMessage(2100, LogLevel.Information, "Applied {Count} changes ({Applied} after coalescing): version {Version}, seen {Seen}, missing {Missing}")]
+        public static partial void Applied(ILogger logger, int count, int applied, long version, long seen, int missing);
+
+        [LoggerMessage(2101, LogLevel.Warning, "Upstream {Upstream} failed: {Reason}; retrying in {Seconds} s")]
+        public static partial void UpstreamFailed(ILogger logger, string upstream, string reason, double seconds);
+
+        [LoggerMessage(2102, LogLevel.Warning, "{Path} (version {Version}) is missing: {Reason}; next try in {Seconds} s")]
+        public static partial void Missing(ILogger logger, string path, long version, string reason, double seconds);
+
+        [LoggerMessage(2103, LogLevel.Warning, "Upstream compacted its changelog past our version {Seen}: provisioning from its manifest")]
+        public static partial void Compacted(ILogger logger, long seen);
+
+        [LoggerMessage(2104, LogLevel.Information, "Provisioning from {Upstream}: {Files} files, {Bytes} bytes at version {Version}")]
+        public static partial void ProvisionStarted(ILogger logger, string upstream, int files, long bytes, long version);
+
+        [LoggerMessage(2105, LogLevel.Information, "Provisioning: {Done}/{Total} files, {DoneBytes}/{TotalBytes} bytes")]
+        public static partial void ProvisionProgress(ILogger logger, int done, int total, long doneBytes, long totalBytes);
+
+        [LoggerMessage(2106, LogLevel.Information, "Provisioned {Files} files: version {Version}, missing {Missing}")]
+        public static partial void ProvisionDone(ILogger logger, int files, long version, int missing);
+    }
+}
