@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (ffmpeg, nginx from Debian, only when missing), builds, runs every test project,
+# Installs what the tests need (ffmpeg, nginx, rsync from Debian, only when missing), builds, runs every test project,
 # and ends with one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -8,6 +8,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -22,8 +22,12 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _localCopies;
     private readonly Counter<long> _localMoves;
 
-    public NodeMetrics(IMeterFactory meters, LibraryStore store)
+    // Replication counters carry the node id: several nodes in one process (tests, the demo) share listeners.
+    private readonly KeyValuePair<string, object?> _node;
+
+    public NodeMetrics(IMeterFactory meters, LibraryStore store, MediaFleet.Node.Configuration.NodeOptions options)
     {
+        _node = new KeyValuePair<string, object?>("node", options.Id ?? store.Catalog.NodeId);
         _meter = meters.Create(MeterName);
         _bytesServed = _meter.CreateCounter<long>("mfleet.files.served.bytes", "By", "Bytes sent by GET /files");
         _filesServed = _meter.CreateCounter<long>("mfleet.files.served", "{file}", "Answers of GET /files with a body");
@@ -61,20 +65,20 @@ public sealed class NodeMetrics : IDisposable
 
     public void Rejected() => _rejectedPaths.Add(1);
 
-    public void Transferred(long bytes) => _transferBytes.Add(bytes);
+    public void Transferred(long bytes) => _transferBytes.Add(bytes, _node);
 
-    public void Fetched() => _transfers.Add(1);
+    public void Fetched() => _transfers.Add(1, _node);
 
-    public void Resumed() => _resumed.Add(1);
+    public void Resumed() => _resumed.Add(1, _node);
 
-    public void LocalCopy() => _localCopies.Add(1);
+    public void LocalCopy() => _localCopies.Add(1, _node);
 
-    public void LocalMove() => _localMoves.Add(1);
+    public void LocalMove() => _localMoves.Add(1, _node);
 
     public void Kept(long bytes)
     {
-        _kept.Add(1);
-        _keptBytes.Add(bytes);
+        _kept.Add(1, _node);
+        _keptBytes.Add(bytes, _node);
     }
 
     public void Dispose() => _meter.Dispose();

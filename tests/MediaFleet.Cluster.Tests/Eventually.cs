@@ -3,10 +3,13 @@ namespace MediaFleet.Cluster.Tests;
 /// <summary>Waits for a condition with a generous deadline, polling; the deadline only guards against hangs.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
+    public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? deadline = null) =>
+        TrueAsync(() => Task.FromResult(condition()), what, deadline);
+
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
     {
         using var timeout = new CancellationTokenSource(deadline ?? TimeSpan.FromSeconds(60));
-        while (!condition())
+        while (!await condition())
         {
             if (timeout.IsCancellationRequested)
             {

@@ -33,7 +33,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>mfleet node --data LIBRARY --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves.</summary>
-    public static async Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token)
+    public static async Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token, string listen = "http://127.0.0.1:0")
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -42,7 +42,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mfleet.dll"));
-        foreach (var arg in (string[])["node", "--data", library, "--listen", "http://127.0.0.1:0", .. args ?? ["--primary"]])
+        foreach (var arg in (string[])["node", "--data", library, "--listen", listen, .. args ?? ["--primary"]])
         {
             start.ArgumentList.Add(arg);
         }
@@ -79,6 +79,14 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
         node.Url = await ready.Task;
         return node;
+    }
+
+    /// <summary>A loopback port free right now (for a node that must come back on the same address).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Resident memory of the process in bytes (VmRSS), read from /proc.</summary>

@@ -66,6 +66,17 @@ public sealed class TestNode : IAsyncDisposable
         return new TestNode(app, library, owned);
     }
 
+    /// <summary>Starts a follower of <paramref name="upstream"/> (a URL) in its own folder, or in <paramref name="library"/>.</summary>
+    public static Task<TestNode> StartFollowerAsync(string upstream, string? library = null, IDictionary<string, string?>? settings = null)
+    {
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Node:Primary"] = "false",
+            ["Node:Upstream"] = upstream,
+        };
+        return StartAsync(library, values);
+    }
+
     /// <summary>An HttpClient on this node with the given bearer token (null: none).</summary>
     public HttpClient Authorized(string? token)
     {

@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+using MediaFleet.Testing;
+
+namespace MediaFleet.Cluster.Tests;
+
+/// <summary>Followers and followers of followers, as real nodes on loopback (in this process).</summary>
+public sealed class ReplicationTests
+{
+    private static async Task PutAsync(TestNode node, string path, byte[] bytes)
+    {
+        await using var stream = new MemoryStream(bytes);
+        await node.Client.PutFileAsync(path, stream, bytes.Length, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Grandchild_GetsEveryPutDeleteAndMove()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await using var child = await TestNode.StartFollowerAsync(primary.Url);
+        await using var grandchild = await TestNode.StartFollowerAsync(child.Url);
+
+        await PutAsync(primary, "Movies/a.mkv", RandomNumberGenerator.GetBytes(200_000));
+        await PutAsync(primary, "Movies/b.mkv", RandomNumberGenerator.GetBytes(1000));
+        await PutAsync(primary, "Music/c.flac", RandomNumberGenerator.GetBytes(5000));
+        await primary.Client.MoveAsync("Movies/a.mkv", "Archive/a.mkv", CancellationToken.None);
+        await primary.Client.DeleteFileAsync("Movies/b.mkv", CancellationToken.None);
+        await PutAsync(primary, "Music/c.flac", RandomNumberGenerator.GetBytes(6000));
+
+        await Replicas.ConvergedAsync(primary.Client, grandchild.Client);
+        Replicas.SameBytes(primary.Library, grandchild.Library);
+        Replicas.SameBytes(primary.Library, child.Library);
+        var status = await grandchild.Client.GetStatusAsync(CancellationToken.None);
+        Assert.Equal((6L, 6L, 0), (status.Version, status.SeenVersion, status.Missing));
+        Assert.Equal(1, await Replicas.CounterAsync(grandchild, "mfleet_replication_local_moves_total"));
+    }
+
+    [Fact]
+    public async Task ChangeOnPrimary_ReachesGrandchildWhileAllAreUp()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await using var child = await TestNode.StartFollowerAsync(primary.Url);
+        await using var grandchild = await TestNode.StartFollowerAsync(child.Url);
+        await PutAsync(primary, "warmup.bin", [1]);
+        await Replicas.ConvergedAsync(primary.Client, grandchild.Client);
+
+        var bytes = RandomNumberGenerator.GetBytes(50_000);
+        await PutAsync(primary, "live.bin", bytes);
+
+        // Long-polls wake on the change at each level; the deadline only guards against a hang.
+        await Eventually.TrueAsync(() => File.Exists(Path.Combine(grandchild.Library, "live.bin")), "live.bin on the grandchild", TimeSpan.FromSeconds(10));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(grandchild.Library, "live.bin")));
+    }
+
+    [Fact]
+    public async Task NewEmptyNode_ProvisionsAndMatchesThePrimaryByteForByte()
+    {
+        await using var primary = await TestNode.StartAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await PutAsync(primary, $"lib/{i % 5}/file{i}.bin", RandomNumberGenerator.GetBytes(10_000 + i));
+        }
+        await primary.Client.DeleteFileAsync("lib/0/file0.bin", CancellationToken.None);
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url);
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        Replicas.SameBytes(primary.Library, follower.Library);
+        Assert.Equal(39, await Replicas.CounterAsync(follower, "mfleet_replication_transfers_total"));
+    }
+
+    [Fact]
+    public async Task FollowerPrefilledByRsync_ProvisionsWithoutTransferringThoseFiles()
+    {
+        await using var primary = await TestNode.StartAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await PutAsync(primary, $"old/{i}.bin", RandomNumberGenerator.GetBytes(20_000));
+        }
+        using var folder = new TempFolder();
+        var rsync = System.Diagnostics.Process.Start("rsync", ["-a", "--exclude", ".mfleet", primary.Library + "/", folder.Path + "/"])!;
+        await rsync.WaitForExitAsync();
+        Assert.Equal(0, rsync.ExitCode);
+        await PutAsync(primary, "new/after-rsync.bin", RandomNumberGenerator.GetBytes(3000));
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        Replicas.SameBytes(primary.Library, folder.Path);
+        Assert.Equal(10, await Replicas.CounterAsync(follower, "mfleet_replication_kept_total"));
+        Assert.Equal(1, await Replicas.CounterAsync(follower, "mfleet_replication_transfers_total"));
+    }
+
+    [Fact]
+    public async Task CopyWhoseBytesDoNotMatchTheChangelog_IsNeverInstalledAndListedMissing()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await PutAsync(primary, "good.bin", RandomNumberGenerator.GetBytes(1000));
+        await PutAsync(primary, "rotten.bin", RandomNumberGenerator.GetBytes(1000));
+        await PutAsync(primary, "later.bin", RandomNumberGenerator.GetBytes(1000));
+        // Bit rot on the primary's disk: its catalog still names the original digest.
+        var onDisk = Path.Combine(primary.Library, "rotten.bin");
+        var bytes = await File.ReadAllBytesAsync(onDisk);
+        bytes[10] ^= 0xFF;
+        await File.WriteAllBytesAsync(onDisk, bytes);
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url);
+        await Eventually.TrueAsync(async () => (await follower.Client.GetMissingAsync(CancellationToken.None)).Count == 1
+            && File.Exists(Path.Combine(follower.Library, "later.bin")), "the follower to settle");
+
+        var missing = Assert.Single(await follower.Client.GetMissingAsync(CancellationToken.None));
+        Assert.Equal(("rotten.bin", 2L), (missing.Path, missing.Version));
+        Assert.Contains("digest mismatch", missing.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(follower.Library, "rotten.bin")));
+        var status = await follower.Client.GetStatusAsync(CancellationToken.None);
+        Assert.Equal((1L, 3L), (status.Version, status.SeenVersion));
+    }
+
+    [Fact]
+    public async Task AfterCompaction_AnOldFollowerGets410AndProvisionsAgain()
+    {
+        await using var primary = await TestNode.StartAsync();
+        using var folder = new TempFolder();
+        await PutAsync(primary, "a.bin", RandomNumberGenerator.GetBytes(1000));
+        await using (var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path))
+        {
+            await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        }
+        await PutAsync(primary, "b.bin", RandomNumberGenerator.GetBytes(1000));
+        await primary.Client.DeleteFileAsync("a.bin", CancellationToken.None);
+        await PutAsync(primary, "c.bin", RandomNumberGenerator.GetBytes(1000));
+        var compacted = await primary.Client.CompactAsync(1, CancellationToken.None);
+        Assert.Equal(3, compacted.CompactedThrough);
+        var gone = await Assert.ThrowsAsync<MediaFleet.Contracts.Client.MediaFleetException>(() => primary.Client.GetChangesAsync(1, 10, CancellationToken.None));
+        Assert.Equal("changes-compacted", gone.Slug);
+
+        await using var restarted = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
+        await Replicas.ConvergedAsync(primary.Client, restarted.Client);
+        Replicas.SameBytes(primary.Library, folder.Path);
+    }
+
+    [Fact]
+    public async Task FollowerShortOfDisk_ListsFilesMissingAndFetchesThemOnceThereIsRoom()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await PutAsync(primary, "a.bin", RandomNumberGenerator.GetBytes(10_000));
+        await PutAsync(primary, "b.bin", RandomNumberGenerator.GetBytes(10_000));
+        using var folder = new TempFolder();
+        var full = new Dictionary<string, string?> { ["Node:ReserveBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        await using (var short_ = await TestNode.StartFollowerAsync(primary.Url, folder.Path, full))
+        {
+            await Eventually.TrueAsync(async () => (await short_.Client.GetMissingAsync(CancellationToken.None)).Count == 2, "both files listed missing");
+            var missing = await short_.Client.GetMissingAsync(CancellationToken.None);
+            Assert.All(missing, m => Assert.Equal("disk below ReserveBytes", m.Reason));
+            Assert.Equal(0, (await short_.Client.GetStatusAsync(CancellationToken.None)).Version);
+
+            // Read-through: a client asking the follower for a file it lacks still gets it, from upstream.
+            var through = await short_.Http.GetByteArrayAsync("files/a.bin");
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.Library, "a.bin")), through);
+        }
+
+        await using var roomy = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
+        await Replicas.ConvergedAsync(primary.Client, roomy.Client);
+        Assert.Empty(await roomy.Client.GetMissingAsync(CancellationToken.None));
+        Replicas.SameBytes(primary.Library, folder.Path);
+    }
+}
