@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace MediaFleet.Testing;
+
+/// <summary>
+/// A TCP proxy on 127.0.0.1 that forwards to a target port and, while closed, holds back answer bytes past a
+/// limit per connection: a transfer through it stops part-way, deterministically, until the gate opens.
+/// </summary>
+public sealed class GatedProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _targetPort;
+    private readonly long _limit;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _connections = [];
+    private readonly Task _accepting;
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public GatedProxy(int targetPort, long limit)
+    {
+        _targetPort = targetPort;
+        _limit = limit;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>Bytes sent back to clients so far.</summary>
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+
+    private long _forwarded;
+
+    public void Open() => _gate.TrySetResult();
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = Task.Run(() => ServeAsync(client));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using var target = new TcpClient();
+        lock (_connections)
+        {
+            _connections.Add(client);
+            _connections.Add(target);
+        }
+        try
+        {
+            await target.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
+            var up = client.GetStream().CopyToAsync(target.GetStream(), _stop.Token);
+            var down = PumpDownAsync(target.GetStream(), client.GetStream());
+            await Task.WhenAny(up, down);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    private async Task PumpDownAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[64 * 1024];
+        long sent = 0;
+        int read;
+        while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+        {
+            if (sent + read > _limit)
+            {
+                await _gate.Task.WaitAsync(_stop.Token);
+            }
+            await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            sent += read;
+            Interlocked.Add(ref _forwarded, read);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        lock (_connections)
+        {
+            foreach (var connection in _connections)
+            {
+                connection.Dispose();
+            }
+        }
+        await _accepting;
+        _stop.Dispose();
+    }
+}
