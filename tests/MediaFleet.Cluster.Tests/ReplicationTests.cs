@@ -166,3 +166,23 @@ public sealed class ReplicationTests
         Replicas.SameBytes(primary.Library, folder.Path);
     }
 }
+
+public sealed class ChainStartTests
+{
+    [Fact]
+    public async Task ChainStartedTogether_ConvergesWithoutProvisioningTwice()
+    {
+        await using var primary = await TestNode.StartAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000);
+            await using var stream = new MemoryStream(bytes);
+            await primary.Client.PutFileAsync($"f{i}.bin", stream, bytes.Length, null, CancellationToken.None);
+        }
+        await using var child = await TestNode.StartFollowerAsync(primary.Url);
+        await using var grandchild = await TestNode.StartFollowerAsync(child.Url);
+
+        await Replicas.ConvergedAsync(primary.Client, grandchild.Client);
+        Replicas.SameBytes(primary.Library, grandchild.Library);
+    }
+}

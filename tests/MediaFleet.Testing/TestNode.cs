@@ -61,7 +61,7 @@ public sealed class TestNode : IAsyncDisposable
             values[key] = value;
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var app = await NodeApp.BuildAsync(configuration, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var app = await NodeApp.BuildAsync(configuration, logging => logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug));
         await app.StartAsync();
         return new TestNode(app, library, owned);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MediaFleet.Cli.Output;
+using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Cli.Demo;
 
@@ -9,10 +10,11 @@ internal static class DemoCommand
     public static Command Create(CliConsole console)
     {
         var noWait = new Option<bool>("--no-wait") { Description = "stop and clean up when the tour ends instead of waiting for Ctrl-C" };
-        var command = new Command("demo", "start a cluster on loopback and walk through every feature") { noWait };
+        var verbose = new Option<bool>("--verbose") { Description = "show the nodes' own log lines (replication, provisioning)" };
+        var command = new Command("demo", "start a cluster on loopback and walk through every feature") { noWait, verbose };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var demo = new DemoTour(console);
+            await using var demo = new DemoTour(console, parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Error);
             return await demo.RunAsync(!parse.GetValue(noWait), cancellationToken).ConfigureAwait(false);
         });
         return command;

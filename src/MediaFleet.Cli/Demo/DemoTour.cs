@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MediaFleet.Cli.Output;
+using MediaFleet.Contracts.Client;
 using MediaFleet.Node;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -14,11 +15,11 @@ namespace MediaFleet.Cli.Demo;
 /// The demo: a primary on a free loopback port in a temp folder, sample media made by ffmpeg (random bytes
 /// without it), ingest, ls, log and a Range GET — through the same commands a user types. Owns all it starts.
 /// </summary>
-internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
+internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsyncDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mfleet-demo-").FullName;
     private readonly string _token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-    private WebApplication? _primary;
+    private readonly List<WebApplication> _nodes = [];
 
     public async Task<int> RunAsync(bool wait, CancellationToken cancellationToken)
     {
@@ -28,17 +29,7 @@ internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
 
         Step("1. A primary node in a temp folder, on a free loopback port");
         var library = Path.Combine(_folder, "primary");
-        _primary = await NodeApp.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Node:Data"] = library,
-            ["Node:Primary"] = "true",
-            ["Node:Listen"] = "http://127.0.0.1:0",
-            ["Node:Id"] = "primary",
-            ["Node:ReserveBytes"] = "0",
-            ["Auth:Token"] = _token,
-        }).Build(), logging => logging.SetMinimumLevel(LogLevel.Warning), stop.Token).ConfigureAwait(false);
-        await _primary.StartAsync(stop.Token).ConfigureAwait(false);
-        var url = NodeApp.BoundUrls(_primary)[0];
+        var (_, url) = await StartNodeAsync("primary", null, stop.Token).ConfigureAwait(false);
         console.Out.WriteLine($"primary at {url}, library {library}");
 
         Step("2. Sample media");
@@ -67,6 +58,29 @@ internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
         Step("8. Bad input is refused with a problem document");
         await ShowRefusalAsync(url, stop.Token).ConfigureAwait(false);
 
+        Step("9. Two followers in a chain: primary <- follower-1 <- follower-2");
+        var (_, follower1) = await StartNodeAsync("follower-1", url, stop.Token).ConfigureAwait(false);
+        var (follower2App, follower2) = await StartNodeAsync("follower-2", follower1, stop.Token).ConfigureAwait(false);
+        await CaughtUpAsync(url, [follower1, follower2], stop.Token).ConfigureAwait(false);
+        await MfleetAsync(["status", "--node", follower2, "--token", _token]).ConfigureAwait(false);
+
+        Step("10. Stop follower-2, change the library, start it again: it catches up from the changelog");
+        await StopNodeAsync(follower2App).ConfigureAwait(false);
+        console.Out.WriteLine("follower-2 stopped");
+        await MfleetAsync(["rm", "media/tone.wav", .. auth]).ConfigureAwait(false);
+        await MfleetAsync(["ingest", Path.Combine(samples, "tone.wav"), "media/audio/tone-again.wav", .. auth]).ConfigureAwait(false);
+        (_, follower2) = await StartNodeAsync("follower-2", follower1, stop.Token).ConfigureAwait(false);
+        await CaughtUpAsync(url, [follower2], stop.Token).ConfigureAwait(false);
+        await MfleetAsync(["ls", "--node", follower2, "--token", _token]).ConfigureAwait(false);
+
+        Step("11. An empty node provisions itself from the manifest");
+        var (_, fresh) = await StartNodeAsync("fresh", url, stop.Token).ConfigureAwait(false);
+        await CaughtUpAsync(url, [fresh], stop.Token).ConfigureAwait(false);
+        await MfleetAsync(["status", "--node", fresh, "--token", _token]).ConfigureAwait(false);
+
+        Step("12. Writes sent to a follower are redirected to the primary (307)");
+        await ShowRedirectAsync(follower1, stop.Token).ConfigureAwait(false);
+
         Step("Try it yourself");
         console.Out.WriteLine($"  export MFLEET_TOKEN={_token}");
         console.Out.WriteLine($"  curl -s {url}/v1/status");
@@ -74,6 +88,7 @@ internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
         console.Out.WriteLine($"  curl -s -H 'Range: bytes=0-99' {url}/files/media/clip.mp4 | wc -c");
         console.Out.WriteLine($"  curl -s -T README.md -H \"Authorization: Bearer $MFLEET_TOKEN\" {url}/files/docs/README.md");
         console.Out.WriteLine($"  ./mfleet ls --node {url}");
+        console.Out.WriteLine($"  ./mfleet status --node {follower1}      # a follower: version, lag, missing");
         if (wait)
         {
             console.Out.WriteLine("The node keeps running; press Ctrl-C to stop it and remove the demo folder.");
@@ -87,6 +102,66 @@ internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
             }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Starts a node in-process: the primary when <paramref name="upstream"/> is null, else a follower of it.</summary>
+    private async Task<(WebApplication App, string Url)> StartNodeAsync(string name, string? upstream, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Node:Data"] = Path.Combine(_folder, name),
+            ["Node:Listen"] = "http://127.0.0.1:0",
+            ["Node:Id"] = name,
+            ["Node:ReserveBytes"] = "0",
+            ["Auth:Token"] = _token,
+        };
+        settings[upstream is null ? "Node:Primary" : "Node:Upstream"] = upstream ?? "true";
+        var app = await NodeApp.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
+            logging => logging.SetMinimumLevel(nodeLogLevel), cancellationToken).ConfigureAwait(false);
+        _nodes.Add(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var url = NodeApp.BoundUrls(app)[0];
+        if (upstream is not null)
+        {
+            console.Out.WriteLine($"{name} at {url}, following {upstream}");
+        }
+        return (app, url);
+    }
+
+    private async Task StopNodeAsync(WebApplication app)
+    {
+        _nodes.Remove(app);
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every follower's version reaches the primary's, printing each one's progress.</summary>
+    private async Task CaughtUpAsync(string primary, IReadOnlyList<string> followers, CancellationToken cancellationToken)
+    {
+        var target = (await Client(primary).GetStatusAsync(cancellationToken).ConfigureAwait(false)).Version;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(2));
+        foreach (var follower in followers)
+        {
+            var started = Stopwatch.GetTimestamp();
+            while ((await Client(follower).GetStatusAsync(deadline.Token).ConfigureAwait(false)).Version < target)
+            {
+                await Task.Delay(50, deadline.Token).ConfigureAwait(false);
+            }
+            console.Out.WriteLine($"{follower} is at version {target} (caught up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms of waiting)");
+        }
+    }
+
+    private NodeClient Client(string url) => new(NodeClient.CreateHttp(new Uri(url), _token));
+
+    private async Task ShowRedirectAsync(string follower, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{follower}/files/media/new.bin") { Content = new ByteArrayContent([1]) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        console.Out.WriteLine($"$ curl -T new.bin {follower}/files/media/new.bin");
+        console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}; Location: {response.Headers.Location}");
     }
 
     private void Step(string title)
@@ -184,11 +259,10 @@ internal sealed class DemoTour(CliConsole console) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_primary is not null)
+        // Followers first, so none of them spends the shutdown retrying a vanished upstream.
+        foreach (var node in Enumerable.Reverse(_nodes.ToList()))
         {
-            await _primary.StopAsync().ConfigureAwait(false);
-            await _primary.DisposeAsync().ConfigureAwait(false);
-            _primary = null;
+            await StopNodeAsync(node).ConfigureAwait(false);
         }
         if (Directory.Exists(_folder))
         {

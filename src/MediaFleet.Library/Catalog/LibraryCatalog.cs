@@ -362,9 +362,14 @@ public sealed class LibraryCatalog : IAsyncDisposable
         return new DataVersion(version);
     }
 
-    /// <summary>After provisioning from a manifest at <paramref name="version"/>: nothing older is in the changelog.</summary>
-    internal void ResetToSnapshot(DataVersion version)
+    /// <summary>
+    /// After provisioning from a manifest at <paramref name="version"/>: nothing older is in the changelog, and the
+    /// compaction point, seen_version and data_version change in one transaction, so a reader never sees a
+    /// compaction point above the version it can provision at.
+    /// </summary>
+    internal DataVersion ResetToSnapshot(DataVersion version)
     {
+        var published = _missing.IsEmpty ? version.Value : Math.Max(0, Math.Min(version.Value, _missing.Values.Min(m => m.Version.Value) - 1));
         using (var tx = _writer.BeginTransaction())
         {
             using (var command = _writer.CreateCommand())
@@ -376,9 +381,12 @@ public sealed class LibraryCatalog : IAsyncDisposable
             }
             SetMeta(_writer, tx, "compacted_through", version.ToString());
             SetMeta(_writer, tx, "seen_version", version.ToString());
+            SetMeta(_writer, tx, "data_version", published.ToString(CultureInfo.InvariantCulture));
             tx.Commit();
         }
         Volatile.Write(ref _seenVersion, version.Value);
+        Published(new DataVersion(published));
+        return new DataVersion(published);
     }
 
     /// <summary>Drops changelog entries older than the newest <paramref name="keep"/> versions; returns the new compaction point.</summary>

@@ -159,8 +159,8 @@ public sealed partial class LibraryStore
     public Task<DataVersion> PublishFollowerVersionAsync(CancellationToken cancellationToken) =>
         WithCatalogAsync(c => c.PublishFollowerVersion(), cancellationToken);
 
-    public Task ResetToSnapshotAsync(DataVersion version, CancellationToken cancellationToken) =>
-        WithCatalogAsync(c => { c.ResetToSnapshot(version); return 0; }, cancellationToken);
+    public Task<DataVersion> ResetToSnapshotAsync(DataVersion version, CancellationToken cancellationToken) =>
+        WithCatalogAsync(c => c.ResetToSnapshot(version), cancellationToken);
 
     public Task<DataVersion> CompactAsync(long keep, CancellationToken cancellationToken) =>
         WithCatalogAsync(c => c.Compact(keep), cancellationToken);

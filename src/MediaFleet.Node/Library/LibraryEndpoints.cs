@@ -66,7 +66,7 @@ public static class LibraryEndpoints
         await context.Response.WriteAsJsonAsync(new VersionDto(result.Version!.Value.Value), ContractJson.Default.VersionDto, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> ChangesAsync(LibraryStore store, CancellationToken cancellationToken, long since = 0, int limit = 1000, double wait = 0)
+    private static async Task<IResult> ChangesAsync(LibraryStore store, IHostApplicationLifetime lifetime, CancellationToken cancellationToken, long since = 0, int limit = 1000, double wait = 0)
     {
         // "!(wait >= 0)" also refuses NaN, which TimeSpan.FromSeconds would throw on.
         if (since < 0 || limit <= 0 || !(wait >= 0))
@@ -79,7 +79,16 @@ public static class LibraryEndpoints
         {
             return Problem.Of(ProblemTypes.ChangesCompacted, string.Create(CultureInfo.InvariantCulture, $"changes up to {compacted} were compacted; provision from /v1/manifest"));
         }
-        await catalog.WaitForChangeAsync(new DataVersion(since), TimeSpan.FromSeconds(Math.Min(wait, MaxWait.TotalSeconds)), cancellationToken).ConfigureAwait(false);
+        // A long-poll ends early when the node stops, so a graceful shutdown never waits out a follower's poll.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await catalog.WaitForChangeAsync(new DataVersion(since), TimeSpan.FromSeconds(Math.Min(wait, MaxWait.TotalSeconds)), stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: answer with what there is.
+        }
         var version = catalog.Version;
         var changes = await catalog.ReadChangesAsync(new DataVersion(since), Math.Min(limit, MaxChangesPerAnswer), cancellationToken).ConfigureAwait(false);
         return TypedResults.Json(new ChangesDto(version.Value, changes.Select(ToDto).ToList()), ContractJson.Default.ChangesDto);

@@ -45,8 +45,11 @@ public sealed partial class Follower(
             }
             catch (MediaFleetException e) when (e.Slug == ProblemTypes.ChangesCompacted)
             {
-                Log.Compacted(logger, store.Catalog.SeenVersion.Value);
+                Log.Compacted(logger, store.Catalog.SeenVersion.Value, e.Message);
                 needsProvisioning = true;
+                // An upstream that is itself still provisioning can answer this more than once: do not spin.
+                await DelayAsync(backoff, stoppingToken).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPollBackoff.Ticks));
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is HttpRequestException or IOException or MediaFleetException or TransferFailedException or System.Text.Json.JsonException)
             {
@@ -237,8 +240,7 @@ public sealed partial class Follower(
         {
             await store.ApplyDeleteAsync(LibraryPath.Parse(stale.Path), version, cancellationToken).ConfigureAwait(false);
         }
-        await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
-        var published = await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
+        var published = await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
     }
 
@@ -289,8 +291,8 @@ public sealed partial class Follower(
         [LoggerMessage(2102, LogLevel.Warning, "{Path} (version {Version}) is missing: {Reason}; next try in {Seconds} s")]
         public static partial void Missing(ILogger logger, string path, long version, string reason, double seconds);
 
-        [LoggerMessage(2103, LogLevel.Warning, "Upstream compacted its changelog past our version {Seen}: provisioning from its manifest")]
-        public static partial void Compacted(ILogger logger, long seen);
+        [LoggerMessage(2103, LogLevel.Warning, "Upstream compacted its changelog past our version {Seen} ({Detail}): provisioning from its manifest")]
+        public static partial void Compacted(ILogger logger, long seen, string detail);
 
         [LoggerMessage(2104, LogLevel.Information, "Provisioning from {Upstream}: {Files} files, {Bytes} bytes at version {Version}")]
         public static partial void ProvisionStarted(ILogger logger, string upstream, int files, long bytes, long version);
