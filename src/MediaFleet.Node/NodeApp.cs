@@ -46,7 +46,7 @@ public static class NodeApp
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
+            console.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging?.Invoke(builder.Logging);
