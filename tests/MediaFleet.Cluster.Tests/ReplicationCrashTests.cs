@@ -10,12 +10,12 @@ public sealed class ReplicationCrashTests
 {
     private const long Large = 192L << 20;
 
-    private static async Task PutLargeAsync(string url, string path)
+    private static async Task PutLargeAsync(string url, string path, long size = Large)
     {
         using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestNode.Token);
-        using var content = new StreamContent(new PatternStream(Large), 1 << 20);
-        content.Headers.ContentLength = Large;
+        using var content = new StreamContent(new PatternStream(size), 1 << 20);
+        content.Headers.ContentLength = size;
         (await http.PutAsync(NodeClient.FileUri(path), content)).EnsureSuccessStatusCode();
     }
 
@@ -29,15 +29,26 @@ public sealed class ReplicationCrashTests
     public async Task FollowerKilledMidTransfer_RestartsAndConverges()
     {
         await using var primary = await TestNode.StartAsync();
-        await PutLargeAsync(primary.Url, "big.bin");
+        await PutLargeAsync(primary.Url, "first.bin");
+        await using var proxy = new GatedProxy(new Uri(primary.Url).Port, 32L << 20);
         using var folder = new TempFolder();
+        var follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", proxy.Url]);
+        proxy.Open();
+        await Replicas.ConvergedAsync(primary.Client, Client(follower.Url), TimeSpan.FromMinutes(2));
 
-        var follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", primary.Url]);
-        await Eventually.TrueAsync(() => PartialExists(folder.Path) || File.Exists(Path.Combine(folder.Path, "big.bin")), "the transfer to start");
+        // A change seen during live catch-up, killed mid-transfer: seen_version is past data_version on disk.
+        await using var slow = new GatedProxy(new Uri(primary.Url).Port, 32L << 20);
         await follower.KillAsync();
         await follower.DisposeAsync();
+        follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", slow.Url]);
+        // Another size, so another digest: the follower cannot copy first.bin locally and must transfer.
+        await PutLargeAsync(primary.Url, "second.bin", Large + 1);
+        await Eventually.TrueAsync(() => PartialExists(folder.Path) && slow.Forwarded >= 24L << 20, "part of second.bin on the follower");
+        await follower.KillAsync();
+        await follower.DisposeAsync();
+        slow.Open();
 
-        await using var restarted = await NodeProcess.StartAsync(folder.Path, ["--upstream", primary.Url]);
+        await using var restarted = await NodeProcess.StartAsync(folder.Path, ["--upstream", slow.Url]);
 
         await Replicas.ConvergedAsync(primary.Client, Client(restarted.Url), TimeSpan.FromMinutes(2));
         Replicas.SameBytes(primary.Library, folder.Path);

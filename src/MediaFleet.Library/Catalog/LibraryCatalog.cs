@@ -512,14 +512,21 @@ public sealed class LibraryCatalog : IAsyncDisposable
     }
 
     /// <summary>Changelog entries after <paramref name="since"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<ChangeEntry>> ReadChangesAsync(DataVersion since, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ChangeEntry>> ReadChangesAsync(DataVersion since, int limit, CancellationToken cancellationToken) =>
+        ReadChangesAsync(since, Version, limit, cancellationToken);
+
+    /// <summary>
+    /// Recorded entries in (<paramref name="since"/>, <paramref name="through"/>], also those not yet applied: a
+    /// follower restarted after a crash re-applies what it had seen but not finished.
+    /// </summary>
+    public async Task<IReadOnlyList<ChangeEntry>> ReadChangesAsync(DataVersion since, DataVersion through, int limit, CancellationToken cancellationToken)
     {
         await using var connection = OpenReader();
         await using var command = connection.CreateCommand();
         // A follower serves only what it has applied, so its own followers never run ahead of it.
         command.CommandText = "SELECT version, op, path, to_path, sha256, size, at FROM changes WHERE version > $since AND version <= $upto ORDER BY version LIMIT $limit";
         command.Parameters.AddWithValue("$since", since.Value);
-        command.Parameters.AddWithValue("$upto", Version.Value);
+        command.Parameters.AddWithValue("$upto", through.Value);
         command.Parameters.AddWithValue("$limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var changes = new List<ChangeEntry>();

@@ -26,6 +26,7 @@ public sealed partial class Follower(
     {
         var retries = RetryMissingAsync(stoppingToken);
         var needsProvisioning = store.Catalog.SeenVersion == DataVersion.Zero;
+        await FinishSeenChangesAsync(stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -63,6 +64,29 @@ public sealed partial class Follower(
             }
         }
         await retries.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a crash, changes seen (recorded) but not all applied lie between data_version and seen_version:
+    /// they are applied again from the node's own changelog; every apply is idempotent.
+    /// </summary>
+    private async Task FinishSeenChangesAsync(CancellationToken cancellationToken)
+    {
+        var catalog = store.Catalog;
+        var cursor = catalog.Version;
+        var seen = catalog.SeenVersion;
+        while (cursor < seen && !cancellationToken.IsCancellationRequested)
+        {
+            var pending = await catalog.ReadChangesAsync(cursor, seen, BatchLimit, cancellationToken).ConfigureAwait(false);
+            if (pending.Count == 0)
+            {
+                break;
+            }
+            Log.Resuming(logger, pending.Count, cursor.Value, seen.Value);
+            await ApplyBatchAsync(pending, cancellationToken).ConfigureAwait(false);
+            cursor = pending[^1].Version;
+        }
+        await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records a batch as seen, applies it in version order and publishes the new data version.</summary>
@@ -293,6 +317,9 @@ public sealed partial class Follower(
 
         [LoggerMessage(2103, LogLevel.Warning, "Upstream compacted its changelog past our version {Seen} ({Detail}): provisioning from its manifest")]
         public static partial void Compacted(ILogger logger, long seen, string detail);
+
+        [LoggerMessage(2107, LogLevel.Information, "Re-applying {Count} changes seen before a restart (version {Version}, seen {Seen})")]
+        public static partial void Resuming(ILogger logger, int count, long version, long seen);
 
         [LoggerMessage(2104, LogLevel.Information, "Provisioning from {Upstream}: {Files} files, {Bytes} bytes at version {Version}")]
         public static partial void ProvisionStarted(ILogger logger, string upstream, int files, long bytes, long version);
