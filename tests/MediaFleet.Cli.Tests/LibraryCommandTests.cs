@@ -169,3 +169,55 @@ public sealed class LibraryCommandTests
         Assert.Contains("403 forbidden", run.SingleErrorLine(), StringComparison.Ordinal);
     }
 }
+
+public sealed class ClusterCommandTests
+{
+    private static string[] On(TestNode node, params string[] args) => [.. args, "--node", node.Url, "--token", TestNode.Token];
+
+    [Fact]
+    public async Task Status_OnAFollowerShortOfDisk_ShowsVersionLagAndMissing()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await using (var stream = new MemoryStream([1, 2, 3]))
+        {
+            await primary.Client.PutFileAsync("a.bin", stream, 3, null, CancellationToken.None);
+        }
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, settings: new Dictionary<string, string?> { ["Node:ReserveBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        while ((await follower.Client.GetStatusAsync(CancellationToken.None)).Missing == 0)
+        {
+            await Task.Delay(20);
+        }
+
+        var run = await CliRun.RunAsync(On(follower, "status"));
+        var json = await CliRun.RunAsync(On(follower, "status", "--json"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains($"follower of {primary.Url}", run.Out, StringComparison.Ordinal);
+        Assert.Contains("version 0, seen 1, lag 1", run.Out, StringComparison.Ordinal);
+        Assert.Contains("v1 a.bin: disk below ReserveBytes", run.Out, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Out);
+        Assert.Equal(1, document.RootElement.GetProperty("missing").GetInt32());
+        Assert.Equal(1, document.RootElement.GetProperty("seen_version").GetInt64());
+    }
+
+    [Fact]
+    public async Task LogCompact_DropsOldEntriesAndReportsThePoint()
+    {
+        await using var node = await TestNode.StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await using var stream = new MemoryStream([(byte)i]);
+            await node.Client.PutFileAsync($"f{i}", stream, 1, null, CancellationToken.None);
+        }
+
+        var run = await CliRun.RunAsync(On(node, "log", "compact", "--keep", "2"));
+        var log = await CliRun.RunAsync(On(node, "log", "--since", "3"));
+        var tooOld = await CliRun.RunAsync(On(node, "log", "--since", "1"));
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("compacted through version 3", run.Out, StringComparison.Ordinal);
+        Assert.Equal(3, log.Lines.Count);
+        Assert.Equal(1, tooOld.ExitCode);
+        Assert.Contains("changes-compacted", tooOld.SingleErrorLine(), StringComparison.Ordinal);
+    }
+}
