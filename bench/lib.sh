@@ -140,6 +140,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf 
 # met VALUE OP LIMIT -> yes/no.
 met() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { r = (op == ">=") ? v >= l : v < l; print r ? "yes" : "NO" }'; }
 
+# human BYTES -> "1 GiB", "512 MiB".
+human() { awk -v b="$1" 'BEGIN { if (b >= 1073741824 && b % 1073741824 == 0) printf "%d GiB\n", b / 1073741824; else printf "%d MiB\n", b / 1048576 }'; }
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
 mib_per_s() { awk -v bytes="$1" -v s="$2" 'BEGIN { printf "%.1f\n", bytes / 1048576 / s }'; }
