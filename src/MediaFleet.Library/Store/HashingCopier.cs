@@ -15,6 +15,9 @@ internal static class HashingCopier
 {
     private const int BufferSize = 1 << 20;
 
+    /// <summary>Bytes written between two early write-back requests: the disk works while the body still arrives.</summary>
+    private const long WriteBackStep = 8L << 20;
+
     /// <summary>Copies all of <paramref name="source"/> into <paramref name="target"/>, which it flushes to disk.</summary>
     /// <param name="budget">Most bytes that may be written before the disk reserve is reached.</param>
     public static async Task<(Sha256Digest Digest, long Length)> CopyAsync(Stream source, FileStream target, long budget, CancellationToken cancellationToken)
@@ -24,6 +27,7 @@ internal static class HashingCopier
         var other = ArrayPool<byte>.Shared.Rent(BufferSize);
         var pending = Task.CompletedTask;
         long length = 0;
+        long writtenBack = 0;
         try
         {
             while (true)
@@ -40,6 +44,12 @@ internal static class HashingCopier
                 }
                 hash.AppendData(current, 0, read);
                 await pending.ConfigureAwait(false);
+                var written = length - read;
+                if (written - writtenBack >= WriteBackStep)
+                {
+                    Durability.StartWriteBack(target.SafeFileHandle, writtenBack, written - writtenBack);
+                    writtenBack = written;
+                }
                 pending = target.WriteAsync(current.AsMemory(0, read), cancellationToken).AsTask();
                 (current, other) = (other, current);
                 if (read < BufferSize)
