@@ -12,6 +12,7 @@ SMALL_COUNT="${SMALL_COUNT:-1000}"
 SMALL_SIZE=4096
 CONNS="${CONNS:-32}"
 DURATION="${DURATION:-10s}"
+CURL_RUNS="${CURL_RUNS:-3}"   # single-stream GETs per server per repetition (alternating); the median takes them all
 
 bench_init get
 lib="$BENCH_TMP/library"
@@ -93,8 +94,10 @@ big="$(human "$BIG_SIZE")"
 declare -A samples
 for rep in $(seq "$REPS"); do
   log "repetition $rep of $REPS"
-  samples[curl_node]+="$(run_curl "curl $big node " "$NODE_URL/files/bench/big.bin") "
-  samples[curl_nginx]+="$(run_curl "curl $big nginx" "$NGINX_URL/files/bench/big.bin") "
+  for _ in $(seq "$CURL_RUNS"); do
+    samples[curl_node]+="$(run_curl "curl $big node " "$NODE_URL/files/bench/big.bin") "
+    samples[curl_nginx]+="$(run_curl "curl $big nginx" "$NGINX_URL/files/bench/big.bin") "
+  done
   samples[big_node]+="$(run_wrk "wrk $big x$CONNS node  MiB/s" "$NODE_PID" "$NODE_URL/files/bench/big.bin" bytes.lua) "
   samples[big_nginx]+="$(run_wrk "wrk $big x$CONNS nginx MiB/s" "$NGINX_PID" "$NGINX_URL/files/bench/big.bin" bytes.lua) "
   samples[small_node]+="$(run_wrk "wrk 4 KiB x$CONNS node  req/s" "$NODE_PID" "$NODE_URL" files.lua) "
@@ -103,7 +106,7 @@ done
 
 med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
 echo
-echo "get.sh: medians of $REPS repetitions (samples in order: node | nginx)"
+echo "get.sh: medians of $REPS repetitions (curl: of $REPS x $CURL_RUNS runs; samples in order: node | nginx)"
 row() {
   local name="$1" key="$2" target="$3" unit="$4" node nginx r
   node="$(med "${key}_node")"; nginx="$(med "${key}_nginx")"; r="$(ratio "$node" "$nginx")"
