@@ -23,7 +23,7 @@ namespace MediaFleet.Node.Files;
 public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, ILogger<FileHandler> logger, Upstream? upstream = null)
 {
     private const int SmallFile = 64 * 1024;
-    private const int ChunkSize = 256 * 1024;
+    private const int ChunkSize = 1024 * 1024;
 
     public async Task HandleAsync(HttpContext context)
     {
