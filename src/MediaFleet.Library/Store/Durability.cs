@@ -5,7 +5,8 @@ namespace MediaFleet.Library.Store;
 /// <summary>What .NET does not offer for durable renames: fsync of a directory, and free space of any folder.</summary>
 internal static partial class Durability
 {
-    private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+    // O_RDONLY | O_DIRECTORY: the flag's value differs between x86 (0x10000) and ARM (0x4000) Linux.
+    private static readonly int ReadOnlyDirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
     private const uint SyncFileRangeWrite = 2; // SYNC_FILE_RANGE_WRITE
     private const int GetFlags = 3; // F_GETFL
     private const int SetFlags = 4; // F_SETFL
