@@ -12,7 +12,7 @@ public sealed class CrashTests
     public async Task KillDuringLargePut_RestartLeavesCatalogAndFolderInAgreement()
     {
         using var library = new TempFolder();
-        var node = await NodeProcess.StartAsync(library.Path);
+        await using var node = await NodeProcess.StartAsync(library.Path);
         using var http = new HttpClient { BaseAddress = new Uri(node.Url + "/"), Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestNode.Token);
         (await http.PutAsync("files/keep.bin", new ByteArrayContent([1, 2, 3]))).EnsureSuccessStatusCode();

@@ -32,20 +32,18 @@ public sealed class ReplicationCrashTests
         await PutLargeAsync(primary.Url, "first.bin");
         await using var proxy = new GatedProxy(new Uri(primary.Url).Port, 32L << 20);
         using var folder = new TempFolder();
-        var follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", proxy.Url]);
+        await using var follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", proxy.Url]);
         proxy.Open();
         await Replicas.ConvergedAsync(primary.Client, Client(follower.Url), TimeSpan.FromMinutes(2));
 
         // A change seen during live catch-up, killed mid-transfer: seen_version is past data_version on disk.
         await using var slow = new GatedProxy(new Uri(primary.Url).Port, 32L << 20);
         await follower.KillAsync();
-        await follower.DisposeAsync();
-        follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", slow.Url]);
+        await using var catchingUp = await NodeProcess.StartAsync(folder.Path, ["--upstream", slow.Url]);
         // Another size, so another digest: the follower cannot copy first.bin locally and must transfer.
         await PutLargeAsync(primary.Url, "second.bin", Large + 1);
         await Eventually.TrueAsync(() => PartialExists(folder.Path) && slow.Forwarded >= 24L << 20, "part of second.bin on the follower");
-        await follower.KillAsync();
-        await follower.DisposeAsync();
+        await catchingUp.KillAsync();
         slow.Open();
 
         await using var restarted = await NodeProcess.StartAsync(folder.Path, ["--upstream", slow.Url]);
@@ -59,7 +57,7 @@ public sealed class ReplicationCrashTests
     {
         using var upstreamFolder = new TempFolder();
         var port = NodeProcess.FreePort();
-        var upstream = await NodeProcess.StartAsync(upstreamFolder.Path, listen: $"http://127.0.0.1:{port}");
+        await using var upstream = await NodeProcess.StartAsync(upstreamFolder.Path, listen: $"http://127.0.0.1:{port}");
         await PutLargeAsync(upstream.Url, "big.bin");
         // The follower reaches its upstream through a proxy that stops each answer after 32 MiB.
         await using var proxy = new GatedProxy(port, 32L << 20);
@@ -67,7 +65,6 @@ public sealed class ReplicationCrashTests
         await Eventually.TrueAsync(() => PartialExists(follower.Library) && proxy.Forwarded >= 24L << 20, "part of the file on the follower");
 
         await upstream.KillAsync();
-        await upstream.DisposeAsync();
         proxy.Open();
         await using var back = await NodeProcess.StartAsync(upstreamFolder.Path, listen: $"http://127.0.0.1:{port}");
 

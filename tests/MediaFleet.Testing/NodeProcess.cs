@@ -104,6 +104,10 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>kill -9: no shutdown, no cleanup.</summary>
     public async Task KillAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -126,9 +130,16 @@ public sealed partial class NodeProcess : IAsyncDisposable
     [GeneratedRegex(@"serving .* on (http://[^\s]+)")]
     private static partial Regex ListeningLine();
 
+    private bool _disposed;
+
+    /// <summary>Kills the process if it still runs; safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
-        _process.Dispose();
+        if (!_disposed)
+        {
+            _disposed = true;
+            _process.Dispose();
+        }
     }
 }
