@@ -116,9 +116,15 @@ public static class NodeApp
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 }
 
-/// <summary>Start-up comparison of folder and catalog, in the background so a large library does not delay serving.</summary>
-internal sealed class StartupScan(LibraryStore store) : BackgroundService
+/// <summary>
+/// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
+/// neither delays serving nor competes with a follower's first catch-up.
+/// </summary>
+internal sealed class StartupScan(LibraryStore store, TimeProvider time) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
+        await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
+    }
 }

@@ -65,7 +65,7 @@ public sealed class NodeMetrics : IDisposable
 
     public void Rejected() => _rejectedPaths.Add(1);
 
-    public void Transferred(long bytes) => _transferBytes.Add(bytes, _node);
+    public void Transferred(int bytes) => _transferBytes.Add(bytes, _node);
 
     public void Fetched() => _transfers.Add(1, _node);
 

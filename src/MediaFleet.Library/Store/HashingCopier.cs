@@ -30,14 +30,28 @@ internal static class HashingCopier
     public static async Task<(Sha256Digest Digest, long Length)> CopyAsync(Stream source, FileStream target, long budget, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var length = await CopyAsync(source, target, budget, hash, null, cancellationToken).ConfigureAwait(false);
+        return (Sha256Digest.FromBytes(hash.GetHashAndReset()), length);
+    }
+
+    /// <summary>
+    /// Appends all of <paramref name="source"/> to <paramref name="target"/> at its position, feeding
+    /// <paramref name="hash"/> (which may already hold the bytes before, for a resumed transfer), and flushes it to
+    /// disk; <paramref name="written"/> hears of every chunk on disk. Returns the bytes copied.
+    /// </summary>
+    public static async Task<long> CopyAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
+    {
         var (currentArray, current) = Rent();
         var (otherArray, other) = Rent();
+        var start = target.Position;
         // Bypassing the page cache (O_DIRECT) saves a copy of every byte into it, which costs more CPU than the
-        // disk write itself on a fast disk; where the file system refuses, the copy stays buffered.
-        var direct = Durability.TrySetDirectIo(target.SafeFileHandle, enable: true);
+        // disk write itself on a fast disk; where the file system refuses, or a resumed file ends mid-block, the
+        // copy stays buffered.
+        var direct = start % DirectAlignment == 0 && Durability.TrySetDirectIo(target.SafeFileHandle, enable: true);
         var pending = Task.CompletedTask;
         long length = 0;
-        long writtenBack = 0;
+        long writtenBack = start;
+        var previous = 0;
         try
         {
             while (true)
@@ -54,11 +68,16 @@ internal static class HashingCopier
                 }
                 hash.AppendData(current.Span[..read]);
                 await pending.ConfigureAwait(false);
-                var written = length - read;
-                if (!direct && written - writtenBack >= WriteBackStep)
+                if (previous > 0)
                 {
-                    Durability.StartWriteBack(target.SafeFileHandle, writtenBack, written - writtenBack);
-                    writtenBack = written;
+                    written?.Invoke(previous);
+                }
+                previous = read;
+                var done = start + length - read;
+                if (!direct && done - writtenBack >= WriteBackStep)
+                {
+                    Durability.StartWriteBack(target.SafeFileHandle, writtenBack, done - writtenBack);
+                    writtenBack = done;
                 }
                 var whole = read - (read % DirectAlignment);
                 if (direct && whole != read)
@@ -79,14 +98,24 @@ internal static class HashingCopier
                 }
             }
             await pending.ConfigureAwait(false);
+            if (previous > 0)
+            {
+                written?.Invoke(previous);
+                previous = 0;
+            }
             target.Flush(flushToDisk: true);
-            return (Sha256Digest.FromBytes(hash.GetHashAndReset()), length);
+            return length;
         }
         finally
         {
             try
             {
                 await pending.ConfigureAwait(false);
+                // A copy broken off by its source still has its last chunk on disk: count it.
+                if (previous > 0)
+                {
+                    written?.Invoke(previous);
+                }
             }
             catch (IOException)
             {

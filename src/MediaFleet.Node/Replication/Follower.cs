@@ -28,6 +28,7 @@ public sealed partial class Follower(
         var needsProvisioning = store.Catalog.SeenVersion == DataVersion.Zero;
         await FinishSeenChangesAsync(stoppingToken).ConfigureAwait(false);
         var backoff = TimeSpan.FromMilliseconds(250);
+        var connected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -37,7 +38,12 @@ public sealed partial class Follower(
                     await ProvisionAsync(stoppingToken).ConfigureAwait(false);
                     needsProvisioning = false;
                 }
-                var answer = await upstream.GetChangesAsync(store.Catalog.SeenVersion, BatchLimit, options.ChangesWaitSeconds, stoppingToken).ConfigureAwait(false);
+                var answer = await upstream.GetChangesAsync(store.Catalog.SeenVersion, BatchLimit, connected ? options.ChangesWaitSeconds : 0, stoppingToken).ConfigureAwait(false);
+                if (!connected)
+                {
+                    connected = true;
+                    Log.Connected(logger, upstream.BaseAddress.ToString(), answer.Version, store.Catalog.Version.Value);
+                }
                 if (answer.Changes.Count > 0)
                 {
                     await ApplyBatchAsync(answer.Changes.Select(ToEntry).ToList(), stoppingToken).ConfigureAwait(false);
@@ -55,6 +61,7 @@ public sealed partial class Follower(
             catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is HttpRequestException or IOException or MediaFleetException or TransferFailedException or System.Text.Json.JsonException)
             {
                 Log.UpstreamFailed(logger, upstream.BaseAddress.ToString(), e.Message, backoff.TotalSeconds);
+                connected = false;
                 await DelayAsync(backoff, stoppingToken).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPollBackoff.Ticks));
             }
@@ -317,6 +324,9 @@ public sealed partial class Follower(
 
         [LoggerMessage(2103, LogLevel.Warning, "Upstream compacted its changelog past our version {Seen} ({Detail}): provisioning from its manifest")]
         public static partial void Compacted(ILogger logger, long seen, string detail);
+
+        [LoggerMessage(2108, LogLevel.Information, "Connected to upstream {Upstream} at version {UpstreamVersion}; this node is at version {Version}")]
+        public static partial void Connected(ILogger logger, string upstream, long upstreamVersion, long version);
 
         [LoggerMessage(2107, LogLevel.Information, "Re-applying {Count} changes seen before a restart (version {Version}, seen {Seen})")]
         public static partial void Resuming(ILogger logger, int count, long version, long seen);

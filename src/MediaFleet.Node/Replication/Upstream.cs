@@ -133,16 +133,11 @@ public sealed class Upstream : IDisposable
             {
                 await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
                 await using var file = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-                var buffer = new byte[1 << 20];
-                int read;
-                while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    have += read;
-                    _metrics.Transferred(read);
-                }
-                file.Flush(flushToDisk: true);
+                have += await HashingCopier.CopyAsync(body, file, _store.FreeBytes - _store.ReserveBytes, hash, _metrics.Transferred, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InsufficientStorageException)
+            {
+                throw new TransferFailedException("disk below ReserveBytes");
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
