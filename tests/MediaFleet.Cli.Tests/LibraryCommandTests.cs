@@ -183,7 +183,8 @@ public sealed class ClusterCommandTests
             await primary.Client.PutFileAsync("a.bin", stream, 3, null, CancellationToken.None);
         }
         await using var follower = await TestNode.StartFollowerAsync(primary.Url, settings: new Dictionary<string, string?> { ["Node:ReserveBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        while ((await follower.Client.GetStatusAsync(CancellationToken.None)).Missing == 0)
+        // Settled: provisioning has finished (seen 1) and left a.bin missing.
+        while ((await follower.Client.GetStatusAsync(CancellationToken.None)) is not { Missing: 1, SeenVersion: 1 })
         {
             await Task.Delay(20);
         }
