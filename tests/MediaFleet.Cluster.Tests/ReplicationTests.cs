@@ -104,7 +104,7 @@ public sealed class ReplicationTests
         await File.WriteAllBytesAsync(onDisk, bytes);
 
         await using var follower = await TestNode.StartFollowerAsync(primary.Url);
-        await Eventually.TrueAsync(async () => (await follower.Client.GetMissingAsync(CancellationToken.None)).Count == 1
+        await Eventually.TrueAsync(async () => (await follower.Client.GetStatusAsync(CancellationToken.None)) is { Missing: 1, SeenVersion: 3 }
             && File.Exists(Path.Combine(follower.Library, "later.bin")), "the follower to settle");
 
         var missing = Assert.Single(await follower.Client.GetMissingAsync(CancellationToken.None));
