@@ -92,9 +92,6 @@ public sealed class LibraryCatalog : IAsyncDisposable
     public IReadOnlyList<MissingEntry> ListMissing() =>
         _missing.Values.OrderBy(m => m.Version).ThenBy(m => m.Path, StringComparer.Ordinal).ToList();
 
-    /// <summary>What this node should hold and does not yet, oldest version first.</summary>
-    public Task<IReadOnlyList<MissingEntry>> ReadMissingAsync(CancellationToken cancellationToken) => Task.FromResult(ListMissing());
-
     private static List<MissingEntry> ReadMissing(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
@@ -165,7 +162,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         return list;
     }
 
-    public string? GetMeta(string key)
+    private string? GetMeta(string key)
     {
         using var command = _writer.CreateCommand();
         command.CommandText = "SELECT value FROM meta WHERE key = $key";

@@ -14,10 +14,10 @@ public static class StatusEndpoints
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
         app.MapGet("/v1/status", (LibraryStore store, NodeOptions options) => TypedResults.Json(Describe(store, options), ContractJson.Default.StatusDto))
             .RequireAccess(AccessLevel.Read);
-        app.MapGet("/v1/missing", async (LibraryStore store, CancellationToken cancellationToken) =>
+        app.MapGet("/v1/missing", (LibraryStore store) =>
         {
-            var missing = await store.Catalog.ReadMissingAsync(cancellationToken).ConfigureAwait(false);
-            IReadOnlyList<MissingDto> list = missing.Select(m => new MissingDto(m.Path, m.Version.Value, m.Sha256?.Hex, m.Reason, m.Attempts, m.NextTryAt)).ToList();
+            IReadOnlyList<MissingDto> list = store.Catalog.ListMissing()
+                .Select(m => new MissingDto(m.Path, m.Version.Value, m.Sha256?.Hex, m.Reason, m.Attempts, m.NextTryAt)).ToList();
             return TypedResults.Json(list, ContractJson.Default.IReadOnlyListMissingDto);
         }).RequireAccess(AccessLevel.Read);
     }
