@@ -20,6 +20,8 @@ public sealed class ReplicationTests
         await using var grandchild = await TestNode.StartFollowerAsync(child.Url);
 
         await PutAsync(primary, "Movies/a.mkv", RandomNumberGenerator.GetBytes(200_000));
+        // Both followers hold a.mkv before it moves, so the move reaches them through the changelog.
+        await Replicas.ConvergedAsync(primary.Client, grandchild.Client);
         await PutAsync(primary, "Movies/b.mkv", RandomNumberGenerator.GetBytes(1000));
         await PutAsync(primary, "Music/c.flac", RandomNumberGenerator.GetBytes(5000));
         await primary.Client.MoveAsync("Movies/a.mkv", "Archive/a.mkv", CancellationToken.None);
