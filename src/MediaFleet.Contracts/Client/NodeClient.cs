@@ -83,9 +83,10 @@ public sealed class NodeClient
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.StatusDto, cancellationToken).ConfigureAwait(false))!;
     }
 
-    public async Task<ChangesDto> GetChangesAsync(long since, int limit, CancellationToken cancellationToken)
+    /// <summary><c>GET /v1/changes</c>; with <paramref name="waitSeconds"/> above 0 it long-polls for news.</summary>
+    public async Task<ChangesDto> GetChangesAsync(long since, int limit, CancellationToken cancellationToken, int waitSeconds = 0)
     {
-        using var response = await _http.GetAsync(string.Create(CultureInfo.InvariantCulture, $"v1/changes?since={since}&limit={limit}"), cancellationToken).ConfigureAwait(false);
+        using var response = await _http.GetAsync(string.Create(CultureInfo.InvariantCulture, $"v1/changes?since={since}&limit={limit}&wait={waitSeconds}"), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.ChangesDto, cancellationToken).ConfigureAwait(false))!;
     }
@@ -104,6 +105,20 @@ public sealed class NodeClient
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.IReadOnlyListMissingDto, cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>The whole manifest with the version it is a snapshot of (header <c>MFleet-Version</c>).</summary>
+    public async Task<(long Version, IReadOnlyList<FileDto> Files)> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync("v1/manifest", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var version = long.Parse(response.Headers.GetValues("MFleet-Version").Single(), CultureInfo.InvariantCulture);
+        var files = new List<FileDto>();
+        await foreach (var file in ReadLinesAsync(response, ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false))
+        {
+            files.Add(file);
+        }
+        return (version, files);
+    }
+
     /// <summary>The files under <paramref name="prefix"/>, streamed from <c>GET /v1/manifest</c>.</summary>
     public IAsyncEnumerable<FileDto> GetManifestAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Get, "v1/manifest?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.FileDto, cancellationToken);
@@ -118,14 +133,22 @@ public sealed class NodeClient
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            await foreach (var item in ReadLinesAsync(response, type, cancellationToken).ConfigureAwait(false))
             {
-                if (line.Length > 0)
-                {
-                    yield return JsonSerializer.Deserialize(line, type)!;
-                }
+                yield return item;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<T> ReadLinesAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length > 0)
+            {
+                yield return JsonSerializer.Deserialize(line, type)!;
             }
         }
     }

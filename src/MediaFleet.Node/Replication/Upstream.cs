@@ -1,10 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using System.Text.Json;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Catalog;
@@ -22,42 +19,27 @@ public sealed class TransferFailedException(string reason, Exception? inner = nu
 public sealed class Upstream : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly NodeClient _client;
     private readonly LibraryStore _store;
     private readonly NodeMetrics _metrics;
 
     public Upstream(NodeOptions options, AuthOptions auth, LibraryStore store, NodeMetrics metrics)
     {
         _http = NodeClient.CreateHttp(new Uri(options.Upstream!), auth.Token);
+        _client = new NodeClient(_http);
         _store = store;
         _metrics = metrics;
     }
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public async Task<ChangesDto> GetChangesAsync(DataVersion since, int limit, int waitSeconds, CancellationToken cancellationToken)
-    {
-        var uri = string.Create(CultureInfo.InvariantCulture, $"v1/changes?since={since.Value}&limit={limit}&wait={waitSeconds}");
-        using var response = await _http.GetAsync(uri, cancellationToken).ConfigureAwait(false);
-        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.ChangesDto, cancellationToken).ConfigureAwait(false))!;
-    }
+    public Task<ChangesDto> GetChangesAsync(DataVersion since, int limit, int waitSeconds, CancellationToken cancellationToken) =>
+        _client.GetChangesAsync(since.Value, limit, cancellationToken, waitSeconds);
 
     /// <summary>The upstream's manifest: its version and every file (one consistent snapshot).</summary>
     public async Task<(DataVersion Version, IReadOnlyList<FileDto> Files)> GetManifestAsync(CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync("v1/manifest", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        var version = long.Parse(response.Headers.GetValues("MFleet-Version").Single(), CultureInfo.InvariantCulture);
-        var files = new List<FileDto>();
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(stream);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            if (line.Length > 0)
-            {
-                files.Add(JsonSerializer.Deserialize(line, ContractJson.Default.FileDto)!);
-            }
-        }
+        var (version, files) = await _client.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
         return (new DataVersion(version), files);
     }
 
