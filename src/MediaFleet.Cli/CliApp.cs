@@ -51,6 +51,9 @@ public static class CliApp
         }
     }
 
+    private static string? NodeUrl(ParseResult parse) =>
+        parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--node") is Option<string> node ? parse.GetValue(node) : null;
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
@@ -98,7 +101,7 @@ public static class CliApp
         }
         catch (HttpRequestException e)
         {
-            error.WriteLine($"mfleet: cannot reach {e.Data["url"] ?? "the node"}: {e.Message}");
+            error.WriteLine($"mfleet: cannot reach {NodeUrl(parse) ?? "the node"}: {e.Message}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)

@@ -37,7 +37,7 @@ public sealed class UsageTests
         var run = await CliRun.RunAsync("ls", "--node", "http://127.0.0.1:1");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("cannot reach", run.SingleErrorLine(), StringComparison.Ordinal);
+        Assert.Contains("cannot reach http://127.0.0.1:1", run.SingleErrorLine(), StringComparison.Ordinal);
     }
 
     [Fact]

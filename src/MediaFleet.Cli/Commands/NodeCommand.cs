@@ -18,9 +18,9 @@ internal static class NodeCommand
         var upstream = new Option<string?>("--upstream") { Description = "the node to follow (URL)" };
         var listen = new Option<string?>("--listen") { Description = "URL to listen on (default http://127.0.0.1:8470)" };
         var id = new Option<string?>("--id") { Description = "a stable name for this node" };
-        var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL)" };
-        var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx reaches this node" };
-        var site = new Option<string?>("--site") { Description = "the site this node stands at" };
+        var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL; accepted and validated, heartbeats are not sent yet)" };
+        var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx reaches this node (for heartbeats; not used yet)" };
+        var site = new Option<string?>("--site") { Description = "the site this node stands at (shown in /v1/status)" };
         var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
         var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
