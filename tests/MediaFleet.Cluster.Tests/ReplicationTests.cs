@@ -71,6 +71,29 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task SameContentAtManyPaths_ProvisionsAndCatchesUpWithParallelTransfers()
+    {
+        await using var primary = await TestNode.StartAsync();
+        var same = RandomNumberGenerator.GetBytes(2_000_000);
+        for (var i = 0; i < 8; i++)
+        {
+            await PutAsync(primary, $"copies/{i}.bin", same);
+        }
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url);
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+
+        // A batch of puts with one content: applied side by side (parallel transfers or local copies).
+        var other = RandomNumberGenerator.GetBytes(2_000_000);
+        for (var i = 0; i < 8; i++)
+        {
+            await PutAsync(primary, $"more/{i}.bin", other);
+        }
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        Replicas.SameBytes(primary.Library, follower.Library);
+    }
+
+    [Fact]
     public async Task FollowerPrefilledByRsync_ProvisionsWithoutTransferringThoseFiles()
     {
         await using var primary = await TestNode.StartAsync();

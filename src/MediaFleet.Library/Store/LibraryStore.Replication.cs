@@ -7,8 +7,12 @@ namespace MediaFleet.Library.Store;
 /// <summary>The follower's side of the store: applying the primary's changes with the primary's versions.</summary>
 public sealed partial class LibraryStore
 {
-    /// <summary>Where a transfer of the file with this digest collects its bytes; kept across retries so it can resume.</summary>
-    public string PartialPath(Sha256Digest sha256) => Path.Combine(Root.TempFolder, "partial-" + sha256.Hex);
+    /// <summary>
+    /// Where a transfer of this digest to this path collects its bytes; kept across retries so it can resume.
+    /// Keyed by path too: two paths with the same content may transfer at the same time.
+    /// </summary>
+    public string PartialPath(Sha256Digest sha256, LibraryPath path) =>
+        Path.Combine(Root.TempFolder, "partial-" + sha256.Hex + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path.Value)))[..16]);
 
     /// <summary>
     /// Installs a completely transferred and verified file (its digest was checked on the way) as

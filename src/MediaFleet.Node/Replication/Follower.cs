@@ -101,9 +101,26 @@ public sealed partial class Follower(
     {
         await store.RecordSeenAsync(changes, cancellationToken).ConfigureAwait(false);
         var plan = Coalesce(changes);
-        foreach (var change in plan)
+        for (var i = 0; i < plan.Count;)
         {
-            await ApplyAsync(change, cancellationToken).ConfigureAwait(false);
+            // A run of puts to distinct paths has no order among itself: its transfers overlap.
+            var run = 0;
+            var paths = new HashSet<string>(StringComparer.Ordinal);
+            while (i + run < plan.Count && plan[i + run].Op == ChangeOp.Put && paths.Add(plan[i + run].Path))
+            {
+                run++;
+            }
+            if (run > 1)
+            {
+                await Parallel.ForEachAsync(plan.Skip(i).Take(run), new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken },
+                    async (change, token) => await ApplyAsync(change, token).ConfigureAwait(false)).ConfigureAwait(false);
+                i += run;
+            }
+            else
+            {
+                await ApplyAsync(plan[i], cancellationToken).ConfigureAwait(false);
+                i++;
+            }
         }
         var version = await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
         Log.Applied(logger, changes.Count, plan.Count, version.Value, store.Catalog.SeenVersion.Value, store.Catalog.MissingCount);

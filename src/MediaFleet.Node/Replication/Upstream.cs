@@ -54,7 +54,7 @@ public sealed class Upstream : IDisposable
         {
             throw new TransferFailedException("disk below ReserveBytes");
         }
-        var partial = _store.PartialPath(sha256);
+        var partial = _store.PartialPath(sha256, path);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long have = 0;
         if (File.Exists(partial))
