@@ -28,7 +28,7 @@ public sealed class NodeClient
     /// <summary>An HttpClient for <paramref name="node"/> that sends <paramref name="token"/> as a bearer token.</summary>
     public static HttpClient CreateHttp(Uri node, string? token)
     {
-        var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(5) })
+        var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
         {
             BaseAddress = node.AbsoluteUri.EndsWith('/') ? node : new Uri(node.AbsoluteUri + "/"),
             // Uploads and downloads of large files take as long as they take; callers cancel.

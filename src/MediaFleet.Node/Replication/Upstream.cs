@@ -23,8 +23,11 @@ public sealed class Upstream : IDisposable
     private readonly LibraryStore _store;
     private readonly NodeMetrics _metrics;
 
-    public Upstream(NodeOptions options, AuthOptions auth, LibraryStore store, NodeMetrics metrics)
+    private readonly TimeProvider _time;
+
+    public Upstream(NodeOptions options, AuthOptions auth, LibraryStore store, NodeMetrics metrics, TimeProvider time)
     {
+        _time = time;
         _http = NodeClient.CreateHttp(new Uri(options.Upstream!), auth.Token);
         _client = new NodeClient(_http);
         _store = store;
@@ -33,8 +36,23 @@ public sealed class Upstream : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public Task<ChangesDto> GetChangesAsync(DataVersion since, int limit, int waitSeconds, CancellationToken cancellationToken) =>
-        _client.GetChangesAsync(since.Value, limit, cancellationToken, waitSeconds);
+    /// <summary>
+    /// A long-poll for changes. It gives up 30 s after the wait should have ended, so an upstream that vanished
+    /// without closing the connection (a cable pulled, a host frozen) is noticed and retried.
+    /// </summary>
+    public async Task<ChangesDto> GetChangesAsync(DataVersion since, int limit, int waitSeconds, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(waitSeconds + 30), _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await _client.GetChangesAsync(since.Value, limit, deadline.Token, waitSeconds).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HttpRequestException($"no answer from upstream within {waitSeconds + 30} s");
+        }
+    }
 
     /// <summary>The upstream's manifest: its version and every file (one consistent snapshot).</summary>
     public async Task<(DataVersion Version, IReadOnlyList<FileDto> Files)> GetManifestAsync(CancellationToken cancellationToken)
