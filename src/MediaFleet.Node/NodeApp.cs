@@ -4,6 +4,7 @@ using MediaFleet.Library.Store;
 using MediaFleet.Node.Auth;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
+using MediaFleet.Node.Flags;
 using MediaFleet.Node.Library;
 using MediaFleet.Node.Problems;
 using MediaFleet.Node.Replication;
@@ -95,6 +96,7 @@ public static class NodeApp
             branch => branch.Run(files.HandleAsync));
         app.MapStatus();
         app.MapLibrary();
+        app.MapFlags();
         app.MapPrometheusScrapingEndpoint();
 
         var lifetime = app.Lifetime;

@@ -222,3 +222,24 @@ public sealed class ClusterCommandTests
         Assert.Contains("changes-compacted", tooOld.SingleErrorLine(), StringComparison.Ordinal);
     }
 }
+
+public sealed class FlagCommandTests
+{
+    [Theory]
+    [InlineData("drain", false, true)]
+    [InlineData("down", true, false)]
+    public async Task FlagCommand_SetsTheBitAndItsOppositeClearsIt(string command, bool down, bool backup)
+    {
+        await using var node = await TestNode.StartAsync();
+        var opposite = command == "drain" ? "undrain" : "up";
+
+        var set = await CliRun.RunAsync(command, "--node", node.Url, "--token", TestNode.Token);
+        var status = await node.Client.GetStatusAsync(CancellationToken.None);
+        var clear = await CliRun.RunAsync(opposite, "--node", node.Url, "--token", TestNode.Token);
+
+        Assert.Equal(0, set.ExitCode);
+        Assert.Equal((down, backup), (status.ForceDown, status.ForceBackup));
+        Assert.Equal(0, clear.ExitCode);
+        Assert.Contains("force_down=false force_backup=false", clear.Out, StringComparison.Ordinal);
+    }
+}

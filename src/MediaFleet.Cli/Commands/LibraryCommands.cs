@@ -20,6 +20,25 @@ internal static class LibraryCommands
         yield return ChangeLog(console);
         yield return Adopt(console);
         yield return Status(console);
+        yield return Flag(console, "drain", "mark a node backup: the balancer sends it traffic only when no server is up (force_backup)", null, true);
+        yield return Flag(console, "undrain", "clear force_backup", null, false);
+        yield return Flag(console, "down", "take a node out of the balancer (force_down)", true, null);
+        yield return Flag(console, "up", "clear force_down", false, null);
+    }
+
+    private static Command Flag(CliConsole console, string name, string description, bool? forceDown, bool? forceBackup)
+    {
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command(name, description + "; kept across restarts as .mfleet/force_down and .mfleet/force_backup") { json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var flags = await Common.Client(parse, node, token).SetFlagsAsync(forceDown, forceBackup, cancellationToken).ConfigureAwait(false);
+            console.Out.WriteLine(parse.GetValue(json)
+                ? JsonSerializer.Serialize(flags, ContractJson.Default.FlagsDto)
+                : $"force_down={flags.ForceDown.ToString().ToLowerInvariant()} force_backup={flags.ForceBackup.ToString().ToLowerInvariant()}");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static Command Ingest(CliConsole console)

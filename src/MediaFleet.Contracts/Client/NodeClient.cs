@@ -98,6 +98,14 @@ public sealed class NodeClient
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.CompactedDto, cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Sets or clears a node's force bits (null leaves a bit as it is).</summary>
+    public async Task<FlagsDto> SetFlagsAsync(bool? forceDown, bool? forceBackup, CancellationToken cancellationToken)
+    {
+        using var response = await _http.PostAsJsonAsync("v1/flags", new FlagsRequest(forceDown, forceBackup), ContractJson.Default.FlagsRequest, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ContractJson.Default.FlagsDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<IReadOnlyList<MissingDto>> GetMissingAsync(CancellationToken cancellationToken)
     {
         using var response = await _http.GetAsync("v1/missing", cancellationToken).ConfigureAwait(false);

@@ -43,6 +43,12 @@ public sealed record AdoptLineDto(string Event, string? Path, long Done, long To
 /// <summary>The answer of <c>POST /v1/compact</c>: the node's version and the newest version no longer in the changelog.</summary>
 public sealed record CompactedDto(long Version, long CompactedThrough);
 
+/// <summary>The body of <c>POST /v1/flags</c>: a bit left out stays as it is.</summary>
+public sealed record FlagsRequest(bool? ForceDown, bool? ForceBackup);
+
+/// <summary>A node's force bits, as <c>POST /v1/flags</c> answers them.</summary>
+public sealed record FlagsDto(bool ForceDown, bool ForceBackup);
+
 /// <summary>An RFC 9457 problem document, as every error of every role is answered.</summary>
 public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? Instance);
 
@@ -57,4 +63,6 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(AdoptLineDto))]
 [JsonSerializable(typeof(ProblemDto))]
 [JsonSerializable(typeof(CompactedDto))]
+[JsonSerializable(typeof(FlagsRequest))]
+[JsonSerializable(typeof(FlagsDto))]
 public sealed partial class ContractJson : JsonSerializerContext;

@@ -3,6 +3,7 @@ using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Store;
 using MediaFleet.Node.Auth;
 using MediaFleet.Node.Configuration;
+using MediaFleet.Node.Flags;
 
 namespace MediaFleet.Node.Status;
 
@@ -36,8 +37,8 @@ public static class StatusEndpoints
             catalog.TotalBytes,
             store.FreeBytes,
             SystemLoad.Read(),
-            File.Exists(Path.Combine(store.Root.StateFolder, "force_down")),
-            File.Exists(Path.Combine(store.Root.StateFolder, "force_backup")),
+            ForceFlags.IsSet(store, ForceFlags.Down),
+            ForceFlags.IsSet(store, ForceFlags.Backup),
             options.Site);
     }
 }
