@@ -184,13 +184,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    internal void DropIntent(long id)
-    {
-        using var command = _writer.CreateCommand();
-        command.CommandText = "DELETE FROM intents WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-    }
+    internal void DropIntent(long id) => Run(null, "DELETE FROM intents WHERE id = $p", id);
 
     internal IReadOnlyList<Intent> ReadIntents()
     {
@@ -369,14 +363,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var published = _missing.IsEmpty ? version.Value : Math.Max(0, Math.Min(version.Value, _missing.Values.Min(m => m.Version.Value) - 1));
         using (var tx = _writer.BeginTransaction())
         {
-            using (var command = _writer.CreateCommand())
-            {
-                command.Transaction = tx;
-                command.CommandText = "DELETE FROM changes WHERE version <= $v";
-                command.Parameters.AddWithValue("$v", version.Value);
-                command.ExecuteNonQuery();
-            }
-            SetMeta(_writer, tx, "compacted_through", version.ToString());
+            CompactThrough(tx, version.Value);
             SetMeta(_writer, tx, "seen_version", version.ToString());
             SetMeta(_writer, tx, "data_version", published.ToString(CultureInfo.InvariantCulture));
             tx.Commit();
@@ -395,24 +382,27 @@ public sealed class LibraryCatalog : IAsyncDisposable
             return CompactedThrough;
         }
         using var tx = _writer.BeginTransaction();
-        using (var command = _writer.CreateCommand())
-        {
-            command.Transaction = tx;
-            command.CommandText = "DELETE FROM changes WHERE version <= $v";
-            command.Parameters.AddWithValue("$v", through);
-            command.ExecuteNonQuery();
-        }
-        SetMeta(_writer, tx, "compacted_through", through.ToString(CultureInfo.InvariantCulture));
+        CompactThrough(tx, through);
         tx.Commit();
         return new DataVersion(through);
     }
 
-    private void DeleteMissing(SqliteTransaction tx, string path)
+    private void DeleteMissing(SqliteTransaction tx, string path) => Run(tx, "DELETE FROM missing WHERE path = $p", path);
+
+    /// <summary>Drops changelog entries up to <paramref name="version"/> and records that they are gone.</summary>
+    private void CompactThrough(SqliteTransaction tx, long version)
+    {
+        Run(tx, "DELETE FROM changes WHERE version <= $p", version);
+        SetMeta(_writer, tx, "compacted_through", version.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>One statement with one parameter, <c>$p</c>, on the writer connection.</summary>
+    private void Run(SqliteTransaction? tx, string sql, object value)
     {
         using var command = _writer.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "DELETE FROM missing WHERE path = $path";
-        command.Parameters.AddWithValue("$path", path);
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$p", value);
         command.ExecuteNonQuery();
     }
 
@@ -424,11 +414,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         }
         if (intentId is { } id)
         {
-            using var command = _writer.CreateCommand();
-            command.Transaction = tx;
-            command.CommandText = "DELETE FROM intents WHERE id = $id";
-            command.Parameters.AddWithValue("$id", id);
-            command.ExecuteNonQuery();
+            Run(tx, "DELETE FROM intents WHERE id = $p", id);
         }
     }
 
@@ -475,14 +461,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private void DeleteFile(SqliteTransaction tx, string path)
-    {
-        using var command = _writer.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM files WHERE path = $path";
-        command.Parameters.AddWithValue("$path", path);
-        command.ExecuteNonQuery();
-    }
+    private void DeleteFile(SqliteTransaction tx, string path) => Run(tx, "DELETE FROM files WHERE path = $p", path);
 
     private static void SetMeta(SqliteConnection connection, SqliteTransaction? tx, string key, string value)
     {
