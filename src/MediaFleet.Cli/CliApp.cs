@@ -1,3 +1,4 @@
+using MediaFleet.Contracts.Hosting;
 using System.CommandLine;
 using System.Net.Http;
 using MediaFleet.Cli.Commands;

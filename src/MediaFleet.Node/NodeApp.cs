@@ -1,16 +1,13 @@
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
-using MediaFleet.Node.Auth;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Flags;
 using MediaFleet.Node.Library;
-using MediaFleet.Node.Problems;
 using MediaFleet.Node.Replication;
 using MediaFleet.Node.Status;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -33,31 +30,18 @@ public static class NodeApp
             throw new InvalidSettingsException(errors);
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddConfiguration(configuration);
-        builder.WebHost.UseUrls(options.Listen);
+        var builder = RoleHost.CreateBuilder(configuration, options.Listen, logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.AddServerHeader = false;
             // Media files have no size limit; bodies stream to disk in constant memory.
             kestrel.Limits.MaxRequestBodySize = null;
         });
         // Kestrel receives into 4 KiB blocks; without the zero-byte "wait for data" read before each one, an upload costs
         // half the receive calls (one per block instead of two).
         builder.WebHost.UseSockets(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
-        builder.Host.UseSystemd();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        logging?.Invoke(builder.Logging);
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(auth);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton(sp =>
         {
@@ -73,7 +57,6 @@ public static class NodeApp
             builder.Services.AddHostedService<Follower>();
         }
         builder.Services.AddHostedService<StartupScan>();
-        builder.Services.AddProblemDetails();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();
@@ -114,8 +97,7 @@ public static class NodeApp
     }
 
     /// <summary>The URLs the node listens on, with real ports (port 0 resolved).</summary>
-    public static IReadOnlyList<string> BoundUrls(WebApplication app) =>
-        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+    public static IReadOnlyList<string> BoundUrls(WebApplication app) => RoleHost.BoundUrls(app.Services);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using MediaFleet.Contracts.Hosting;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

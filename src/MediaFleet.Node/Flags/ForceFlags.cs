@@ -2,8 +2,7 @@ using System.Text.Json;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Store;
-using MediaFleet.Node.Auth;
-using MediaFleet.Node.Problems;
+using MediaFleet.Contracts.Hosting;
 
 namespace MediaFleet.Node.Flags;
 

@@ -6,10 +6,9 @@ using MediaFleet.Library.Adopt;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
-using MediaFleet.Node.Auth;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
-using MediaFleet.Node.Problems;
 
 namespace MediaFleet.Node.Library;
 

@@ -1,3 +1,4 @@
+using MediaFleet.Contracts.Hosting;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Store;
-using MediaFleet.Node.Auth;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Flags;
 

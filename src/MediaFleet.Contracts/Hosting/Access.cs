@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using MediaFleet.Contracts.Problems;
-using MediaFleet.Node.Configuration;
-using MediaFleet.Node.Problems;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace MediaFleet.Node.Auth;
+namespace MediaFleet.Contracts.Hosting;
 
 /// <summary>What a route needs, as DESIGN.md section 4's auth column names it.</summary>
 public enum AccessLevel
