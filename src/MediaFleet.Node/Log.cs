@@ -16,4 +16,16 @@ internal static partial class Log
 
     [LoggerMessage(2011, LogLevel.Error, "{Path} is in the catalog but not on disk")]
     public static partial void CatalogedFileAbsent(ILogger logger, string path);
+
+    [LoggerMessage(2020, LogLevel.Warning, "Heartbeats to {Coordinator} fail: {Reason}; the node keeps serving and keeps trying")]
+    public static partial void CoordinatorUnreachable(ILogger logger, string coordinator, string reason);
+
+    [LoggerMessage(2021, LogLevel.Information, "Heartbeats to {Coordinator} get through again")]
+    public static partial void CoordinatorBack(ILogger logger, string coordinator);
+
+    [LoggerMessage(2022, LogLevel.Information, "Told {Coordinator} this node is leaving (force_down)")]
+    public static partial void LeftBalancer(ILogger logger, string coordinator);
+
+    [LoggerMessage(2023, LogLevel.Warning, "Listening on every address as {Address}: set --advertise HOST:PORT so nginx and other nodes can reach this node")]
+    public static partial void NoAdvertise(ILogger logger, string address);
 }

@@ -5,6 +5,7 @@ using MediaFleet.Contracts.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Flags;
+using MediaFleet.Node.Heartbeat;
 using MediaFleet.Node.Library;
 using MediaFleet.Node.Replication;
 using MediaFleet.Node.Status;
@@ -57,6 +58,10 @@ public static class NodeApp
             builder.Services.AddHostedService<Follower>();
         }
         builder.Services.AddHostedService<StartupScan>();
+        if (options.Coordinator is not null)
+        {
+            builder.Services.AddHostedService<HeartbeatSender>();
+        }
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
 
         var app = builder.Build();

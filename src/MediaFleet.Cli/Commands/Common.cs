@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using MediaFleet.Contracts.Client;
 
 namespace MediaFleet.Cli.Commands;
 
-/// <summary>Options every library command shares: which node, and the token to show it.</summary>
+/// <summary>What commands share: which node, the token to show it, role configuration, sizes.</summary>
 internal static class Common
 {
     public const string DefaultNode = "http://127.0.0.1:8470";
@@ -30,6 +32,33 @@ internal static class Common
             throw new CliException($"--node '{url}' is not an http URL such as {DefaultNode}", ExitCodes.Usage);
         }
         return new NodeClient(NodeClient.CreateHttp(uri, parse.GetValue(token)));
+    }
+
+    /// <summary>For every role: JSON file, then <c>MFLEET_</c> environment, then flags: later sources win (DESIGN.md section 10).</summary>
+    public static IConfiguration LoadConfiguration(string? file, IDictionary<string, string?> flags, Action<IConfiguration> bind)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                throw new CliException($"--config {file}: no such file", ExitCodes.Usage);
+            }
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+        builder.AddEnvironmentVariables("MFLEET_").AddInMemoryCollection(flags);
+        try
+        {
+            var configuration = builder.Build();
+            // Binding here turns a value of the wrong type into one clear line before anything starts.
+            bind(configuration);
+            return configuration;
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or JsonException or InvalidOperationException)
+        {
+            var reason = e.InnerException?.Message ?? e.Message;
+            throw new CliException($"bad configuration: {reason.ReplaceLineEndings(" ")}", ExitCodes.Usage);
+        }
     }
 
     public static string Size(long bytes)

@@ -233,9 +233,15 @@ internal static class LibraryCommands
     private static Command Status(CliConsole console)
     {
         var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
-        var command = new Command("status", "show a node's role, version, lag and what it still lacks") { json, node, token };
+        var coordinator = new Option<string?>("--coordinator") { Description = "show every server as this coordinator sees it (URL, e.g. http://127.0.0.1:8460)" };
+        var command = new Command("status", "show a node's role, version, lag and what it still lacks; with --coordinator, every server's state")
+            { json, node, coordinator, token };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(coordinator) is { } coordinatorUrl)
+            {
+                return await ClusterStatus.RunAsync(console, coordinatorUrl, parse.GetValue(token), parse.GetValue(json), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
             var client = Common.Client(parse, node, token);
             var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
             var missing = status.Missing > 0 ? await client.GetMissingAsync(cancellationToken).ConfigureAwait(false) : [];

@@ -19,8 +19,8 @@ internal static class NodeCommand
         var upstream = new Option<string?>("--upstream") { Description = "the node to follow (URL)" };
         var listen = new Option<string?>("--listen") { Description = "URL to listen on (default http://127.0.0.1:8470)" };
         var id = new Option<string?>("--id") { Description = "a stable name for this node" };
-        var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL; accepted and validated, heartbeats are not sent yet)" };
-        var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx reaches this node (for heartbeats; not used yet)" };
+        var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL, e.g. http://127.0.0.1:8460)" };
+        var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx and other nodes reach this node (default: the listen address)" };
         var site = new Option<string?>("--site") { Description = "the site this node stands at (shown in /v1/status)" };
         var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
         var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
@@ -47,39 +47,15 @@ internal static class NodeCommand
             Flag(site, "Node:Site");
             Flag(token, "Auth:Token");
             Flag(insecure, "Auth:InsecureNoAuth");
-            var configuration = LoadConfiguration(parse.GetValue(config), flags);
+            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags, c =>
+            {
+                NodeOptions.From(c);
+                AuthOptions.From(c);
+            });
             await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
             await app.RunAsync().ConfigureAwait(false);
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>JSON file, then <c>MFLEET_</c> environment, then flags: later sources win (DESIGN.md section 10).</summary>
-    internal static IConfiguration LoadConfiguration(string? file, IDictionary<string, string?> flags)
-    {
-        var builder = new ConfigurationBuilder();
-        if (file is not null)
-        {
-            if (!File.Exists(file))
-            {
-                throw new CliException($"--config {file}: no such file", ExitCodes.Usage);
-            }
-            builder.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
-        }
-        builder.AddEnvironmentVariables("MFLEET_").AddInMemoryCollection(flags);
-        try
-        {
-            var configuration = builder.Build();
-            // Binding here turns a value of the wrong type into one clear line before anything starts.
-            NodeOptions.From(configuration);
-            AuthOptions.From(configuration);
-            return configuration;
-        }
-        catch (Exception e) when (e is InvalidDataException or FormatException or JsonException or InvalidOperationException)
-        {
-            var reason = e.InnerException?.Message ?? e.Message;
-            throw new CliException($"bad configuration: {reason.ReplaceLineEndings(" ")}", ExitCodes.Usage);
-        }
     }
 }

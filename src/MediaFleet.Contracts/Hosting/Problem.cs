@@ -28,6 +28,7 @@ public static class Problem
         ProblemTypes.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
         ProblemTypes.ChangesCompacted => StatusCodes.Status410Gone,
         ProblemTypes.UnsupportedMedia => StatusCodes.Status415UnsupportedMediaType,
+        ProblemTypes.NoServer => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -42,6 +43,8 @@ public static class Problem
         ProblemTypes.Forbidden => "Forbidden",
         ProblemTypes.ChangesCompacted => "Changes compacted",
         ProblemTypes.NotPrimary => "Not the primary",
+        ProblemTypes.InvalidHeartbeat => "Invalid heartbeat",
+        ProblemTypes.NoServer => "No server available",
         _ => "Invalid request",
     };
 }

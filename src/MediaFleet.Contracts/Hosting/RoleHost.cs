@@ -30,6 +30,7 @@ public static class RoleHost
             console.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning); // one line per proxied request otherwise
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();

@@ -18,6 +18,9 @@ public static class ProblemTypes
     public const string InvalidHeartbeat = "invalid-heartbeat";
     public const string InvalidRequest = "invalid-request";
 
+    /// <summary>The built-in balancer has no server to send a request to (503); an addition to DESIGN.md's list.</summary>
+    public const string NoServer = "no-server";
+
     public static string Uri(string slug) => Prefix + slug;
 
     /// <summary>The slug of a problem <c>type</c> URI, or null when it is not one of ours.</summary>

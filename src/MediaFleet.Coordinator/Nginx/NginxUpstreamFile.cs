@@ -38,18 +38,30 @@ internal static partial class NginxUpstreamFile
     /// <c>backup</c> (or <c>down</c> where the block forbids backup), <c>down</c> sets <c>down</c>.
     /// An address with no state given is written as <c>down</c>.
     /// </summary>
-    public static string Rewrite(string text, IReadOnlyDictionary<string, ServerState> states)
+    public static string Rewrite(string text, IReadOnlyDictionary<string, ServerState> states) =>
+        Rewrite(text, line => states.TryGetValue(line.Address, out var s) ? s : ServerState.Down);
+
+    /// <summary>
+    /// As above, with each line's state chosen by <paramref name="stateOf"/>, which sees the line's
+    /// address, the thresholds in force for it and its block's balancing method.
+    /// </summary>
+    public static string Rewrite(string text, Func<ServerLine, ServerState> stateOf)
     {
         var lines = Split(text);
         var methods = BalancingMethods(lines);
+        var thresholds = Thresholds.Default;
         var output = new StringBuilder(text.Length + 64);
         for (var i = 0; i < lines.Count; i++)
         {
             var (content, ending) = lines[i];
-            if (ServerStatement.TryParse(content, out var server))
+            if (ThresholdLine().IsMatch(content))
             {
-                var state = states.TryGetValue(server.Address, out var s) ? s : ServerState.Down;
-                content = server.With(Flag(state, AllowsBackup(methods[i])));
+                thresholds = ApplyThresholds(content, thresholds);
+            }
+            else if (ServerStatement.TryParse(content, out var server))
+            {
+                var line = new ServerLine(i + 1, server.Address, thresholds, methods[i]);
+                content = server.With(Flag(stateOf(line), line.BackupAllowed));
             }
             output.Append(content).Append(ending);
         }

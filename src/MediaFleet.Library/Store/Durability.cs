@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace MediaFleet.Library.Store;
 
 /// <summary>What .NET does not offer for durable renames: fsync of a directory, and free space of any folder.</summary>
-internal static partial class Durability
+public static partial class Durability
 {
     // O_RDONLY | O_DIRECTORY: the flag's value differs between x86 (0x10000) and ARM (0x4000) Linux.
     private static readonly int ReadOnlyDirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;

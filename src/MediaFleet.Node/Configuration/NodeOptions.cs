@@ -25,6 +25,9 @@ public sealed class NodeOptions
     /// <summary>The coordinator heartbeats go to (none: no heartbeats).</summary>
     public string? Coordinator { get; set; }
 
+    /// <summary>Seconds between heartbeats to the coordinator; its DownAfter is three of them by default.</summary>
+    public double HeartbeatInterval { get; set; } = 2;
+
     /// <summary>HOST:PORT as nginx reaches this node; default: the listen address.</summary>
     public string? Advertise { get; set; }
 
@@ -81,6 +84,14 @@ public sealed class NodeOptions
         if (RetryMaxSeconds < 1 || ChangesWaitSeconds is < 0 or > 60)
         {
             errors.Add("Node:RetryMaxSeconds must be at least 1 and Node:ChangesWaitSeconds between 0 and 60");
+        }
+        if (HeartbeatInterval is not (> 0 and <= 3600))
+        {
+            errors.Add("Node:HeartbeatInterval must be between 0 and 3600 seconds");
+        }
+        if (Advertise is not null && (Advertise.Length is 0 or > 255 || Advertise.Any(c => char.IsWhiteSpace(c) || c is ';' or '#' or '/' or '{' or '}')))
+        {
+            errors.Add($"Node:Advertise (--advertise) '{Advertise}' must be HOST:PORT as nginx reaches this node");
         }
         if (ReserveBytes < 0)
         {

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Globalization;
+using MediaFleet.Cli.Output;
+using MediaFleet.Contracts.Hosting;
+using MediaFleet.Coordinator;
+using MediaFleet.Coordinator.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace MediaFleet.Cli.Commands;
+
+/// <summary><c>mfleet coordinator</c>: runs the coordinator until SIGTERM or Ctrl-C.</summary>
+internal static class CoordinatorCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var listen = new Option<string?>("--listen") { Description = "URL to listen on (default http://127.0.0.1:8460)" };
+        var nginxConf = new Option<string?>("--nginx-conf") { Description = "the nginx file of server lines to keep up to date" };
+        var nginxTest = new Option<string?>("--nginx-test") { Description = "command that tests nginx's configuration (default 'nginx -t'); run without a shell" };
+        var nginxReload = new Option<string?>("--nginx-reload") { Description = "command that reloads nginx (default 'nginx -s reload'); run without a shell" };
+        var proxy = new Option<string?>("--proxy") { Description = "run the built-in balancer on this URL (e.g. http://127.0.0.1:8480), for clusters without nginx" };
+        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Coordinator, Auth)" };
+        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
+        var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may send heartbeats" };
+        var command = new Command("coordinator", "run the coordinator: heartbeats, server states, the nginx file or the built-in balancer")
+            { listen, nginxConf, nginxTest, nginxReload, proxy, config, token, insecure };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var flags = new Dictionary<string, string?>();
+            void Flag<T>(Option<T> option, string key)
+            {
+                if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is { } value)
+                {
+                    flags[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
+                }
+            }
+            Flag(listen, "Coordinator:Listen");
+            Flag(nginxConf, "Coordinator:NginxConf");
+            Flag(nginxTest, "Coordinator:NginxTest");
+            Flag(nginxReload, "Coordinator:NginxReload");
+            Flag(proxy, "Coordinator:Proxy");
+            Flag(token, "Auth:Token");
+            Flag(insecure, "Auth:InsecureNoAuth");
+            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags, c =>
+            {
+                CoordinatorOptions.From(c);
+                AuthOptions.From(c);
+            });
+            await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
+            await app.RunAsync().ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

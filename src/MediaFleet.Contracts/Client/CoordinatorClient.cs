@@ -1,0 +1,36 @@
+using System.Net.Http.Json;
+using MediaFleet.Contracts.Coordinator;
+
+namespace MediaFleet.Contracts.Client;
+
+/// <summary>A typed client for the coordinator: heartbeats from nodes, views for the CLI and tests.</summary>
+public sealed class CoordinatorClient(HttpClient http)
+{
+    /// <summary>An HttpClient for the coordinator; a heartbeat that takes longer than an interval is not worth waiting for.</summary>
+    public static HttpClient CreateHttp(Uri coordinator, string? token, TimeSpan timeout)
+    {
+        var client = NodeClient.CreateHttp(coordinator, token);
+        client.Timeout = timeout;
+        return client;
+    }
+
+    public async Task SendHeartbeatAsync(HeartbeatDto heartbeat, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("v1/heartbeats", heartbeat, CoordinatorJson.Default.HeartbeatDto, cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<NodeStateDto>> GetNodesAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("v1/nodes", cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.IReadOnlyListNodeStateDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    public async Task<CoordinatorStateDto> GetStateAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("v1/coordinator", cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.CoordinatorStateDto, cancellationToken).ConfigureAwait(false))!;
+    }
+}

@@ -1,0 +1,268 @@
+using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Coordinator.Nginx;
+
+namespace MediaFleet.Coordinator.States;
+
+/// <summary>
+/// Every server the coordinator has heard of, its last heartbeat and its published (damped) state, kept per set
+/// of thresholds because each nginx <c>server</c> line may carry its own. Heartbeats move states; a clock tick only
+/// makes silent servers worse. Thread-safe; the rules themselves are the pure <see cref="ServerStateRules"/>.
+/// </summary>
+internal sealed class ServerRegistry
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Server> _servers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _idByAddress = new(StringComparer.Ordinal);
+    private readonly CoordinatorOptions _options;
+    private readonly TimeProvider _time;
+    private ILookup<string, Thresholds> _lineThresholds = Array.Empty<ServerLine>().ToLookup(l => l.Address, l => l.Thresholds);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IReadOnlyList<string> _conflict = [];
+
+    public ServerRegistry(CoordinatorOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        StartedAt = time.GetUtcNow();
+    }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Counts published changes; lets a waiter tell whether it missed one.</summary>
+    public long ChangeCount { get; private set; }
+
+    /// <summary>Start-up grace (DESIGN.md section 6): nothing is taken down for silence until <c>DownAfter</c> has passed.</summary>
+    public bool GraceOver => ServerStateRules.MayChange(StartedAt, _time.GetUtcNow(), _options.SilenceLimit);
+
+    /// <summary>The ids of the nodes that claim to be primary, when more than one does (empty otherwise).</summary>
+    public IReadOnlyList<string> PrimaryConflict
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _conflict;
+            }
+        }
+    }
+
+    /// <summary>Takes a validated heartbeat; returns true when a published state changed.</summary>
+    public bool Record(Heartbeat heartbeat)
+    {
+        lock (_gate)
+        {
+            var now = heartbeat.ReceivedAt;
+            var isNew = !_servers.TryGetValue(heartbeat.Id, out var server);
+            if (server is null)
+            {
+                server = new Server(heartbeat);
+                _servers.Add(heartbeat.Id, server);
+            }
+            else if (server.Last.Address != heartbeat.Address && _idByAddress.GetValueOrDefault(server.Last.Address) == heartbeat.Id)
+            {
+                _idByAddress.Remove(server.Last.Address);
+            }
+            server.Last = heartbeat;
+            _idByAddress[heartbeat.Address] = heartbeat.Id;
+
+            var primaryVersion = ChoosePrimary(now);
+            // A server first heard of during the grace is taken as it reports (the coordinator itself just started);
+            // after it, a newcomer starts down and earns its way up like any recovering server.
+            var startDown = isNew && ServerStateRules.MayChange(StartedAt, now, _options.SilenceLimit);
+            var changed = isNew;
+            foreach (var thresholds in ThresholdsOf(heartbeat.Address))
+            {
+                var decision = ServerStateRules.Decide(heartbeat, thresholds, primaryVersion, now, _options.SilenceLimit);
+                DampedState next;
+                if (server.States.TryGetValue(thresholds, out var previous))
+                {
+                    next = ServerStateRules.Damp(previous.Damped, decision.State, _options.RecoverAfter);
+                    changed |= next.Published != previous.Damped.Published;
+                }
+                else
+                {
+                    next = startDown
+                        ? ServerStateRules.Damp(DampedState.Settled(ServerState.Down), decision.State, _options.RecoverAfter)
+                        : DampedState.Settled(decision.State);
+                    changed = true;
+                }
+                server.States[thresholds] = new Tracked(next, decision);
+            }
+            if (changed)
+            {
+                SignalLocked();
+            }
+            return changed;
+        }
+    }
+
+    /// <summary>Applies the passing of time: servers silent for <c>DownAfter</c> go down at once. True when a state changed.</summary>
+    public bool Tick()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            var primaryVersion = ChoosePrimary(now);
+            var changed = false;
+            foreach (var server in _servers.Values)
+            {
+                foreach (var (thresholds, tracked) in server.States.ToList())
+                {
+                    var decision = ServerStateRules.Decide(server.Last, thresholds, primaryVersion, now, _options.SilenceLimit);
+                    if (decision.State > tracked.Damped.Published)
+                    {
+                        server.States[thresholds] = new Tracked(DampedState.Settled(decision.State), decision);
+                        changed = true;
+                    }
+                    else if (decision.State > tracked.Decision.State)
+                    {
+                        // Worse than the last heartbeat said but not than what is published (e.g. silent while recovering).
+                        server.States[thresholds] = new Tracked(DampedState.Settled(tracked.Damped.Published), decision);
+                    }
+                }
+            }
+            if (changed)
+            {
+                SignalLocked();
+            }
+            return changed;
+        }
+    }
+
+    /// <summary>The server lines of the nginx file, for their thresholds; servers on no line use the configured defaults.</summary>
+    public void UseLines(IReadOnlyList<ServerLine> lines)
+    {
+        lock (_gate)
+        {
+            _lineThresholds = lines.ToLookup(l => l.Address, l => l.Thresholds, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The published state for one nginx line: down when no node reports its address.</summary>
+    public ServerState StateOf(ServerLine line)
+    {
+        lock (_gate)
+        {
+            if (!_idByAddress.TryGetValue(line.Address, out var id))
+            {
+                return ServerState.Down;
+            }
+            var server = _servers[id];
+            if (ServerStateRules.IsSilent(server.Last, _time.GetUtcNow(), _options.SilenceLimit))
+            {
+                return ServerState.Down;
+            }
+            return TrackedFor(server, line.Thresholds).Damped.Published;
+        }
+    }
+
+    /// <summary>Every server with its published state and why, ordered by id (for <c>/v1/nodes</c>).</summary>
+    public IReadOnlyList<ServerView> Snapshot()
+    {
+        Tick();
+        lock (_gate)
+        {
+            return _servers.Values
+                .OrderBy(s => s.Last.Id, StringComparer.Ordinal)
+                .Select(s =>
+                {
+                    var tracked = Lead(s);
+                    return new ServerView(s.Last, tracked.Damped.Published, Explain(tracked));
+                })
+                .ToList();
+        }
+    }
+
+    /// <summary>
+    /// Where the built-in balancer may send a request: the up servers, else the backup ones, else none.
+    /// </summary>
+    public IReadOnlyList<Heartbeat> Targets()
+    {
+        Tick();
+        lock (_gate)
+        {
+            var byState = _servers.Values
+                .Select(s => (s.Last, State: Lead(s).Damped.Published))
+                .Where(s => s.State != ServerState.Down)
+                .OrderBy(s => s.Last.Id, StringComparer.Ordinal)
+                .ToLookup(s => s.State, s => s.Last);
+            return byState[ServerState.Up].Any() ? byState[ServerState.Up].ToList() : byState[ServerState.Backup].ToList();
+        }
+    }
+
+    /// <summary>Completes at the first published change after <paramref name="seen"/> changes.</summary>
+    public Task WaitForChangeAsync(long seen, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ChangeCount != seen ? Task.CompletedTask : _changed.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The primary's version as trusted now; records a conflict of two claimants.</summary>
+    private long? ChoosePrimary(DateTimeOffset now)
+    {
+        var choice = ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last), now, _options.SilenceLimit);
+        _conflict = choice.ConflictIds;
+        return choice.Trusted?.Version;
+    }
+
+    /// <summary>The thresholds that apply to an address: those of its lines, the first one leading; else the defaults.</summary>
+    private List<Thresholds> ThresholdsOf(string address)
+    {
+        var fromLines = _lineThresholds[address].Distinct().ToList();
+        return fromLines.Count > 0 ? fromLines : [_options.DefaultThresholds];
+    }
+
+    /// <summary>
+    /// The state under the server's leading thresholds; when the nginx file changed them since its last heartbeat,
+    /// they are judged from that heartbeat at once.
+    /// </summary>
+    private Tracked Lead(Server server) => TrackedFor(server, ThresholdsOf(server.Last.Address)[0]);
+
+    private Tracked TrackedFor(Server server, Thresholds thresholds)
+    {
+        if (!server.States.TryGetValue(thresholds, out var tracked))
+        {
+            var decision = ServerStateRules.Decide(server.Last, thresholds, ChoosePrimary(_time.GetUtcNow()), _time.GetUtcNow(), _options.SilenceLimit);
+            tracked = new Tracked(DampedState.Settled(decision.State), decision);
+            server.States[thresholds] = tracked;
+        }
+        return tracked;
+    }
+
+    private string Explain(Tracked tracked)
+    {
+        var (damped, decision) = tracked;
+        return damped.Published == decision.State || damped.BetterCount == 0
+            ? decision.Reason
+            : $"{decision.Reason}; {Name(damped.Published)} until {_options.RecoverAfter} good heartbeats in a row ({damped.BetterCount} so far)";
+    }
+
+    public static string Name(ServerState state) => state switch
+    {
+        ServerState.Up => "up",
+        ServerState.Backup => "backup",
+        _ => "down",
+    };
+
+    private void SignalLocked()
+    {
+        ChangeCount++;
+        var previous = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    private sealed class Server(Heartbeat last)
+    {
+        public Heartbeat Last { get; set; } = last;
+
+        public Dictionary<Thresholds, Tracked> States { get; } = [];
+    }
+
+    private readonly record struct Tracked(DampedState Damped, StateDecision Decision);
+}
+
+/// <summary>A server as <c>/v1/nodes</c> shows it.</summary>
+internal sealed record ServerView(Heartbeat Last, ServerState State, string Reason);
