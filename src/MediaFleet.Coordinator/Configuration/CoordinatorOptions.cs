@@ -68,7 +68,7 @@ public sealed class CoordinatorOptions
         {
             errors.Add($"Coordinator:Proxy (--proxy) '{Proxy}' is not an http URL on an IP address, localhost or *, such as http://127.0.0.1:8480");
         }
-        if (Proxy is not null && Proxy == Listen)
+        if (Proxy is not null && Proxy == Listen && new Uri(Proxy).Port != 0)
         {
             errors.Add("Coordinator:Proxy (--proxy) must listen on another port than Coordinator:Listen (--listen)");
         }
