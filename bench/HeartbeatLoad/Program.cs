@@ -9,6 +9,11 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--help"] or ["-h"])
+        {
+            await Console.Out.WriteLineAsync(LoadOptions.Usage).ConfigureAwait(false);
+            return 0;
+        }
         var options = LoadOptions.TryParse(args, out var error);
         if (options is null)
         {
