@@ -32,9 +32,10 @@ CLK_TCK="$(getconf CLK_TCK)"
 
 bench_init heartbeats
 build_mfleet
-if ! "$MFLEET" coordinator --help >"$BENCH_TMP/coordinator-help.txt" 2>&1; then
+# An unknown command's --help prints the root help and succeeds, so look for one of the coordinator's options.
+if ! "$MFLEET" coordinator --help >"$BENCH_TMP/coordinator-help.txt" 2>&1 || ! grep -q -- '--nginx-conf' "$BENCH_TMP/coordinator-help.txt"; then
   head -n 20 "$BENCH_TMP/coordinator-help.txt" >&2
-  echo "heartbeats.sh: '$MFLEET coordinator --help' fails: does this tree have the coordinator command yet?" >&2
+  echo "heartbeats.sh: '$MFLEET coordinator --help' does not show --nginx-conf: this tree has no coordinator command yet" >&2
   exit 1
 fi
 log "building the load generator (bench/HeartbeatLoad, Release)"
