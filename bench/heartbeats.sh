@@ -175,6 +175,10 @@ for rep in $(seq "$REPS"); do
   [ "$errors" -eq 0 ] || { log "rep $rep: $errors heartbeat(s) not answered 2xx; first errors:"; head -n 5 "$GEN_ERR" >&2; }
   grep -v '^phase ' "$GEN_OUT" | sed 's/^/    /' >&2
   bench_stop "$COORD_PID"
+  if grep -qiE 'warn|fail|error|exception' "$COORD_LOG"; then
+    log "rep $rep: the coordinator's log has $(grep -ciE 'warn|fail|error|exception' "$COORD_LOG") warning/error line(s), first ones:"
+    grep -iE 'warn|fail|error|exception' "$COORD_LOG" | head -n 5 | sed 's/^/    /' >&2
+  fi
   log "rep $rep: coordinator $core core over ${secs}s ($((c1 - c0)) ticks at $CLK_TCK/s), RSS $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB)," \
       "$rate hb/s handled, p99 $p99 ms; burst: $n_reloads reload(s) (first ${first:-none} s after the burst's last answer)," \
       "$down lines down (expected $BURST), file as expected: $file_ok"
