@@ -18,6 +18,10 @@ internal sealed class ServerRegistry
     private ILookup<string, Thresholds> _lineThresholds = Array.Empty<ServerLine>().ToLookup(l => l.Address, l => l.Thresholds);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<string> _conflict = [];
+    private string? _primaryId;
+    private long _primaryVersion;
+    private long _primaryPrevious;
+    private DateTimeOffset _primaryChangedAt;
 
     public ServerRegistry(CoordinatorOptions options, TimeProvider time)
     {
@@ -72,7 +76,7 @@ internal sealed class ServerRegistry
             var changed = isNew;
             foreach (var thresholds in ThresholdsOf(heartbeat.Address))
             {
-                var decision = ServerStateRules.Decide(heartbeat, thresholds, primaryVersion, now, _options.SilenceLimit);
+                var decision = ServerStateRules.Decide(heartbeat, thresholds, primaryVersion.Current, now, _options.SilenceLimit, primaryVersion.Floor);
                 DampedState next;
                 if (server.States.TryGetValue(thresholds, out var previous))
                 {
@@ -102,13 +106,15 @@ internal sealed class ServerRegistry
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            var primaryVersion = ChoosePrimary(now);
+            ChoosePrimary(now);
             var changed = false;
             foreach (var server in _servers.Values)
             {
                 foreach (var (thresholds, tracked) in server.States.ToList())
                 {
-                    var decision = ServerStateRules.Decide(server.Last, thresholds, primaryVersion, now, _options.SilenceLimit);
+                    // Staleness is judged when a server reports its version, never against a primary's newer version
+                    // on a tick: the follower may well have caught up since its last heartbeat.
+                    var decision = ServerStateRules.Decide(server.Last, thresholds, null, now, _options.SilenceLimit);
                     if (decision.State > tracked.Damped.Published)
                     {
                         server.States[thresholds] = new Tracked(DampedState.Settled(decision.State), decision);
@@ -199,13 +205,34 @@ internal sealed class ServerRegistry
         }
     }
 
-    /// <summary>The primary's version as trusted now; records a conflict of two claimants.</summary>
-    private long? ChoosePrimary(DateTimeOffset now)
+    /// <summary>
+    /// The trusted primary's version now, and the floor below which a follower is stale: the version the primary
+    /// reported <c>DownAfter</c> ago, so that a follower is not marked stale (and nginx reloaded twice) for every
+    /// change it applies within a few heartbeats. Records a conflict of two claimants.
+    /// </summary>
+    private PrimaryVersion ChoosePrimary(DateTimeOffset now)
     {
         var choice = ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last), now, _options.SilenceLimit);
         _conflict = choice.ConflictIds;
-        return choice.Trusted?.Version;
+        if (choice.Trusted is not { } primary)
+        {
+            return default;
+        }
+        if (primary.Id != _primaryId)
+        {
+            (_primaryId, _primaryVersion, _primaryPrevious, _primaryChangedAt) = (primary.Id, primary.Version, primary.Version, DateTimeOffset.MinValue);
+        }
+        else if (primary.Version != _primaryVersion)
+        {
+            _primaryPrevious = Floor(now);
+            (_primaryVersion, _primaryChangedAt) = (primary.Version, now);
+        }
+        return new PrimaryVersion(_primaryVersion, Floor(now));
     }
+
+    private long Floor(DateTimeOffset now) => now - _primaryChangedAt >= _options.SilenceLimit ? _primaryVersion : _primaryPrevious;
+
+    private readonly record struct PrimaryVersion(long? Current, long? Floor);
 
     /// <summary>The thresholds that apply to an address: those of its lines, the first one leading; else the defaults.</summary>
     private List<Thresholds> ThresholdsOf(string address)
@@ -224,7 +251,9 @@ internal sealed class ServerRegistry
     {
         if (!server.States.TryGetValue(thresholds, out var tracked))
         {
-            var decision = ServerStateRules.Decide(server.Last, thresholds, ChoosePrimary(_time.GetUtcNow()), _time.GetUtcNow(), _options.SilenceLimit);
+            var now = _time.GetUtcNow();
+            var primary = ChoosePrimary(now);
+            var decision = ServerStateRules.Decide(server.Last, thresholds, primary.Current, now, _options.SilenceLimit, primary.Floor);
             tracked = new Tracked(DampedState.Settled(decision.State), decision);
             server.States[thresholds] = tracked;
         }

@@ -13,10 +13,12 @@ internal static class ServerStateRules
 
     /// <summary>
     /// Computes a server's state from its last heartbeat (null when none was ever received);
-    /// the first rule that matches wins, in the order DESIGN.md section 6 lists them.
+    /// the first rule that matches wins, in the order DESIGN.md section 6 lists them. A version other than
+    /// <paramref name="primaryVersion"/> is stale; with <paramref name="primaryFloor"/> given, a version from the
+    /// floor up to the primary's is not: a follower gets that much time to catch up with a change.
     /// </summary>
     public static StateDecision Decide(
-        Heartbeat? last, Thresholds thresholds, long? primaryVersion, DateTimeOffset now, TimeSpan downAfter)
+        Heartbeat? last, Thresholds thresholds, long? primaryVersion, DateTimeOffset now, TimeSpan downAfter, long? primaryFloor = null)
     {
         if (last is null || IsSilent(last, now, downAfter))
         {
@@ -38,7 +40,7 @@ internal static class ServerStateRules
         {
             return new(ServerState.Backup, $"load {Format(last.Load)} > {Format(thresholds.Backup)}");
         }
-        if (primaryVersion is { } primary && last.Version != primary)
+        if (primaryVersion is { } primary && (last.Version > primary || last.Version < Math.Min(primaryFloor ?? primary, primary)))
         {
             return new(ServerState.Backup, $"stale: version {last.Version} of {primary}");
         }

@@ -57,6 +57,21 @@ public sealed class ServerStateRulesTests
     }
 
     [Theory]
+    // A follower between the floor (the primary's version an interval ago) and the primary's version is catching up.
+    [InlineData(12, 12, 15, "Up", "ok")]
+    [InlineData(14, 12, 15, "Up", "ok")]
+    [InlineData(15, 12, 15, "Up", "ok")]
+    [InlineData(11, 12, 15, "Backup", "stale: version 11 of 15")]
+    [InlineData(16, 12, 15, "Backup", "stale: version 16 of 15")]
+    [InlineData(14, 15, 15, "Backup", "stale: version 14 of 15")]
+    public void Decide_WithAFloor_GivesAFollowerTimeToCatchUp(long version, long floor, long primaryVersion, string state, string reason)
+    {
+        var decision = ServerStateRules.Decide(Beat(version: version), Thresholds.Default, primaryVersion, Now, DownAfter, floor);
+
+        Assert.Equal((Enum.Parse<ServerState>(state), reason), (decision.State, decision.Reason));
+    }
+
+    [Theory]
     [InlineData(0.5, "Up")]
     [InlineData(0.6, "Backup")]
     [InlineData(0.8, "Backup")]
