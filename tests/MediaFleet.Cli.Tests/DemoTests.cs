@@ -3,7 +3,7 @@ namespace MediaFleet.Cli.Tests;
 public sealed class DemoTests
 {
     [Fact]
-    public async Task DemoNoWait_WalksThroughTheTourAndCleansUp()
+    public async Task DemoNoWait_WalksThroughTheTourWithNginx_AndCleansUp()
     {
         var before = Directory.GetDirectories(Path.GetTempPath(), "mfleet-demo-*").ToHashSet();
 
@@ -13,6 +13,53 @@ public sealed class DemoTests
         Assert.Contains("added media/clip.mp4", run.Out, StringComparison.Ordinal);
         Assert.Contains("206 Partial Content", run.Out, StringComparison.Ordinal);
         Assert.Contains("invalid-path", run.Out, StringComparison.Ordinal);
+        Assert.Contains("keeping a real nginx's upstream file", run.Out, StringComparison.Ordinal);
+        Assert.Matches(@"server 127\.0\.0\.1:\d+ backup;", run.Out);
+        Assert.Matches(@"server 127\.0\.0\.1:\d+ down;", run.Out);
+        DemoAssert.BalancerStepsHold(run.Out);
         Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "mfleet-demo-*"), d => !before.Contains(d));
     }
+}
+
+public sealed class DemoBuiltInBalancerTests
+{
+    [Fact]
+    public async Task DemoNoNginx_BalancesWithTheBuiltInProxy()
+    {
+        var run = await CliRun.RunAsync("demo", "--no-wait", "--no-nginx");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("built-in balancer in front of the nodes", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("$ cat ", run.Out, StringComparison.Ordinal);
+        DemoAssert.BalancerStepsHold(run.Out);
+    }
+}
+
+internal static class DemoAssert
+{
+    /// <summary>Every node served before the drain; after it and the stop, only the primary and the fresh node do.</summary>
+    public static void BalancerStepsHold(string output)
+    {
+        Assert.Contains("follower-1 is backup", output, StringComparison.Ordinal);
+        Assert.Contains("follower-2 is down", output, StringComparison.Ordinal);
+        var first = Section(output, "== 14.", "== 15.");
+        var last = Section(output, "== 17.", "== Try it yourself");
+        Assert.Equal(6, CountOf(first, "200 OK"));
+        foreach (var node in (string[])["primary", "follower-1", "follower-2", "fresh"])
+        {
+            Assert.Contains($"served by {node}\n", first, StringComparison.Ordinal);
+        }
+        var servedLast = last.Split('\n').Where(l => l.Contains("served by", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, servedLast.Count);
+        Assert.All(servedLast, line => Assert.Matches(@"^200 OK, \d+ bytes, served by (primary|fresh)$", line));
+    }
+
+    private static string Section(string text, string from, string to)
+    {
+        var start = text.IndexOf(from, StringComparison.Ordinal);
+        var end = text.IndexOf(to, start, StringComparison.Ordinal);
+        return text[start..end].ReplaceLineEndings("\n");
+    }
+
+    private static int CountOf(string text, string what) => text.Split(what).Length - 1;
 }

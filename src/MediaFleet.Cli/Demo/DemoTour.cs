@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Node;
+using MediaFleet.Contracts.Coordinator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -15,11 +16,24 @@ namespace MediaFleet.Cli.Demo;
 /// The demo: a primary on a free loopback port in a temp folder, sample media made by ffmpeg (random bytes
 /// without it), ingest, ls, log and a Range GET — through the same commands a user types. Owns all it starts.
 /// </summary>
-internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsyncDisposable
+internal sealed class DemoTour : IAsyncDisposable
 {
+    private readonly CliConsole _console;
+    private readonly LogLevel _nodeLogLevel;
+    private readonly bool _useNginx;
     private readonly string _folder = Directory.CreateTempSubdirectory("mfleet-demo-").FullName;
     private readonly string _token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly List<WebApplication> _nodes = [];
+    private readonly DemoBalancer _balancer;
+
+    public DemoTour(CliConsole console, LogLevel nodeLogLevel, bool useNginx)
+    {
+        _console = console;
+        _nodeLogLevel = nodeLogLevel;
+        _useNginx = useNginx;
+        // The coordinator's port is chosen first: every node is told where to send heartbeats when it starts.
+        _balancer = DemoBalancer.Prepare(_folder);
+    }
 
     public async Task<int> RunAsync(bool wait, CancellationToken cancellationToken)
     {
@@ -30,7 +44,7 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
         Step("1. A primary node in a temp folder, on a free loopback port");
         var library = Path.Combine(_folder, "primary");
         var (_, url) = await StartNodeAsync("primary", null, stop.Token).ConfigureAwait(false);
-        console.Out.WriteLine($"primary at {url}, library {library}");
+        _console.Out.WriteLine($"primary at {url}, library {library}");
 
         Step("2. Sample media");
         var samples = Path.Combine(_folder, "samples");
@@ -66,10 +80,10 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
 
         Step("10. Stop follower-2, change the library, start it again: it catches up from the changelog");
         await StopNodeAsync(follower2App).ConfigureAwait(false);
-        console.Out.WriteLine("follower-2 stopped");
+        _console.Out.WriteLine("follower-2 stopped");
         await MfleetAsync(["rm", "media/tone.wav", .. auth]).ConfigureAwait(false);
         await MfleetAsync(["ingest", Path.Combine(samples, "tone.wav"), "media/audio/tone-again.wav", .. auth]).ConfigureAwait(false);
-        (_, follower2) = await StartNodeAsync("follower-2", follower1, stop.Token).ConfigureAwait(false);
+        (follower2App, follower2) = await StartNodeAsync("follower-2", follower1, stop.Token).ConfigureAwait(false);
         await CaughtUpAsync(url, [follower2], stop.Token).ConfigureAwait(false);
         await MfleetAsync(["ls", "--node", follower2, "--token", _token]).ConfigureAwait(false);
 
@@ -81,24 +95,29 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
         Step("12. Writes sent to a follower are redirected to the primary (307)");
         await ShowRedirectAsync(follower1, stop.Token).ConfigureAwait(false);
 
+        await BalanceAsync(url, follower1, follower2App, follower2, fresh, stop.Token).ConfigureAwait(false);
+
         Step("Try it yourself");
-        console.Out.WriteLine($"  export MFLEET_TOKEN={_token}");
-        console.Out.WriteLine($"  curl -s {url}/v1/status");
-        console.Out.WriteLine($"  curl -sI {url}/files/media/clip.mp4");
-        console.Out.WriteLine($"  curl -s -H 'Range: bytes=0-99' {url}/files/media/clip.mp4 | wc -c");
-        console.Out.WriteLine($"  curl -s -T README.md -H \"Authorization: Bearer $MFLEET_TOKEN\" {url}/files/docs/README.md");
-        console.Out.WriteLine($"  ./mfleet ls --node {url}");
-        console.Out.WriteLine($"  ./mfleet status --node {follower1}      # a follower: version, lag, missing");
+        _console.Out.WriteLine($"  export MFLEET_TOKEN={_token}");
+        _console.Out.WriteLine($"  curl -s {url}/v1/status");
+        _console.Out.WriteLine($"  curl -sI {url}/files/media/clip.mp4");
+        _console.Out.WriteLine($"  curl -s -H 'Range: bytes=0-99' {url}/files/media/clip.mp4 | wc -c");
+        _console.Out.WriteLine($"  curl -s -T README.md -H \"Authorization: Bearer $MFLEET_TOKEN\" {url}/files/docs/README.md");
+        _console.Out.WriteLine($"  ./mfleet ls --node {url}");
+        _console.Out.WriteLine($"  ./mfleet status --node {follower1}      # a follower: version, lag, missing");
+        _console.Out.WriteLine($"  ./mfleet status --coordinator {_balancer.CoordinatorUrl}");
+        _console.Out.WriteLine($"  curl -sI {_balancer.BalancerUrl}/files/media/clip.mp4   # through the balancer");
+        _console.Out.WriteLine($"  ./mfleet undrain --node {follower1}");
         if (wait)
         {
-            console.Out.WriteLine("The node keeps running; press Ctrl-C to stop it and remove the demo folder.");
+            _console.Out.WriteLine("The node keeps running; press Ctrl-C to stop it and remove the demo folder.");
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                console.Out.WriteLine("stopping");
+                _console.Out.WriteLine("stopping");
             }
         }
         return ExitCodes.Ok;
@@ -113,19 +132,121 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
             ["Node:Listen"] = "http://127.0.0.1:0",
             ["Node:Id"] = name,
             ["Node:ReserveBytes"] = "0",
+            ["Node:Coordinator"] = _balancer.CoordinatorUrl,
+            ["Node:HeartbeatInterval"] = DemoBalancer.Interval.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:Token"] = _token,
         };
         settings[upstream is null ? "Node:Primary" : "Node:Upstream"] = upstream ?? "true";
         var app = await NodeApp.BuildAsync(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(),
-            logging => logging.SetMinimumLevel(nodeLogLevel), cancellationToken).ConfigureAwait(false);
+            logging => logging.SetMinimumLevel(_nodeLogLevel), cancellationToken).ConfigureAwait(false);
         _nodes.Add(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var url = NodeApp.BoundUrls(app)[0];
         if (upstream is not null)
         {
-            console.Out.WriteLine($"{name} at {url}, following {upstream}");
+            _console.Out.WriteLine($"{name} at {url}, following {upstream}");
         }
         return (app, url);
+    }
+
+    /// <summary>Steps 13–17: the coordinator and a balancer in front of the nodes; drain, stop, fetch through it.</summary>
+    private async Task BalanceAsync(string primary, string follower1, WebApplication follower2App, string follower2, string fresh, CancellationToken cancellationToken)
+    {
+        var nginx = _useNginx ? DemoBalancer.FindNginx() : null;
+        Step(nginx is null
+            ? $"13. A coordinator with its built-in balancer in front of the nodes{(_useNginx ? " (nginx is not installed)" : "")}"
+            : "13. A coordinator keeping a real nginx's upstream file, nginx in front of the nodes");
+        var nodes = new Dictionary<string, string> { ["primary"] = primary, ["follower-1"] = follower1, ["follower-2"] = follower2, ["fresh"] = fresh };
+        await _balancer.StartAsync(nginx, nodes.Values.Select(u => new Uri(u).Authority), _token, _nodeLogLevel, cancellationToken).ConfigureAwait(false);
+        _console.Out.WriteLine($"coordinator at {_balancer.CoordinatorUrl}; clients go to {_balancer.BalancerUrl}");
+        await StatesAsync(nodes.Keys.ToDictionary(n => n, _ => "up"), 0, cancellationToken).ConfigureAwait(false);
+        await MfleetAsync(["status", "--coordinator", _balancer.CoordinatorUrl, "--token", _token]).ConfigureAwait(false);
+        ShowUpstreamFile();
+
+        Step("14. Fetch a file through the balancer: the requests spread over the nodes");
+        await FetchThroughBalancerAsync(nodes, cancellationToken).ConfigureAwait(false);
+
+        Step("15. mfleet drain follower-1: it becomes backup, used only when no server is up");
+        var reloads = _balancer.NginxReloadsApplied();
+        await MfleetAsync(["drain", "--node", follower1, "--token", _token]).ConfigureAwait(false);
+        await StatesAsync(new() { ["follower-1"] = "backup" }, reloads + 1, cancellationToken).ConfigureAwait(false);
+        ShowUpstreamFile();
+
+        Step("16. Stop follower-2 (as SIGTERM would): its last heartbeat says force_down, so it leaves at once");
+        reloads = _balancer.NginxReloadsApplied();
+        await StopNodeAsync(follower2App).ConfigureAwait(false);
+        await StatesAsync(new() { ["follower-2"] = "down" }, reloads + 1, cancellationToken).ConfigureAwait(false);
+        await MfleetAsync(["status", "--coordinator", _balancer.CoordinatorUrl, "--token", _token]).ConfigureAwait(false);
+        ShowUpstreamFile();
+
+        Step("17. Fetch through the balancer again: only the up nodes answer");
+        await FetchThroughBalancerAsync(nodes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until the coordinator publishes each named state and, with nginx, the file says so too and nginx has
+    /// finished <paramref name="nginxReloads"/> reloads (so the next request meets the new file).
+    /// </summary>
+    private async Task StatesAsync(Dictionary<string, string> wanted, int nginxReloads, CancellationToken cancellationToken)
+    {
+        using var http = NodeClient.CreateHttp(new Uri(_balancer.CoordinatorUrl), _token);
+        var coordinator = new CoordinatorClient(http);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var nodes = await coordinator.GetNodesAsync(deadline.Token).ConfigureAwait(false);
+            var state = await coordinator.GetStateAsync(deadline.Token).ConfigureAwait(false);
+            var settled = state.GraceOver && wanted.All(w => nodes.Any(n => n.Id == w.Key && n.State == w.Value));
+            var written = _balancer.UpstreamFile is null
+                || (settled && nodes.Where(n => wanted.ContainsKey(n.Id)).All(n => LineShows(n.Address, n.State))
+                    && _balancer.NginxReloadsApplied() >= nginxReloads);
+            if (settled && written)
+            {
+                _console.Out.WriteLine($"{string.Join(", ", wanted.Select(w => $"{w.Key} is {w.Value}"))} (after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s)");
+                return;
+            }
+            await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+        }
+    }
+
+    private bool LineShows(string address, string state)
+    {
+        var line = File.ReadLines(_balancer.UpstreamFile!).FirstOrDefault(l => l.StartsWith($"server {address}", StringComparison.Ordinal));
+        return line is not null && state switch
+        {
+            "up" => !line.Contains(" backup", StringComparison.Ordinal) && !line.Contains(" down", StringComparison.Ordinal),
+            _ => line.EndsWith($" {state};", StringComparison.Ordinal),
+        };
+    }
+
+    private void ShowUpstreamFile()
+    {
+        if (_balancer.UpstreamFile is { } file)
+        {
+            _console.Out.WriteLine($"$ cat {file}");
+            foreach (var line in File.ReadLines(file))
+            {
+                _console.Out.WriteLine("  " + line);
+            }
+        }
+    }
+
+    private async Task FetchThroughBalancerAsync(Dictionary<string, string> nodes, CancellationToken cancellationToken)
+    {
+        var names = nodes.ToDictionary(n => new Uri(n.Value).Authority, n => n.Key);
+        using var http = new HttpClient();
+        _console.Out.WriteLine($"$ curl {_balancer.BalancerUrl}/files/media/clip.mp4   (6 times)");
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{_balancer.BalancerUrl}/files/media/clip.mp4");
+            request.Headers.ConnectionClose = true;
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var server = response.Headers.TryGetValues(_balancer.ServerHeader, out var values) ? values.First() : "?";
+            _console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}, {body.Length} bytes, served by {names.GetValueOrDefault(server, server)}");
+        }
     }
 
     private async Task StopNodeAsync(WebApplication app)
@@ -148,7 +269,7 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
             {
                 await Task.Delay(50, deadline.Token).ConfigureAwait(false);
             }
-            console.Out.WriteLine($"{follower} is at version {target} (caught up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms of waiting)");
+            _console.Out.WriteLine($"{follower} is at version {target} (caught up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms of waiting)");
         }
     }
 
@@ -160,21 +281,21 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
         using var request = new HttpRequestMessage(HttpMethod.Put, $"{follower}/files/media/new.bin") { Content = new ByteArrayContent([1]) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        console.Out.WriteLine($"$ curl -T new.bin {follower}/files/media/new.bin");
-        console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}; Location: {response.Headers.Location}");
+        _console.Out.WriteLine($"$ curl -T new.bin {follower}/files/media/new.bin");
+        _console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}; Location: {response.Headers.Location}");
     }
 
     private void Step(string title)
     {
-        console.Out.WriteLine();
-        console.Out.WriteLine($"== {title}");
+        _console.Out.WriteLine();
+        _console.Out.WriteLine($"== {title}");
     }
 
     private async Task MfleetAsync(string[] args)
     {
         var shown = args.TakeWhile(a => a != "--node");
-        console.Out.WriteLine($"$ mfleet {string.Join(' ', shown)}");
-        var code = await CliApp.RunAsync(args, console.Out, console.Error).ConfigureAwait(false);
+        _console.Out.WriteLine($"$ mfleet {string.Join(' ', shown)}");
+        var code = await CliApp.RunAsync(args, _console.Out, _console.Error).ConfigureAwait(false);
         if (code != ExitCodes.Ok)
         {
             throw new CliException($"demo step 'mfleet {args[0]}' failed with exit code {code}");
@@ -194,12 +315,12 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
             var target = Path.Combine(folder, name);
             if (await TryFfmpegAsync([.. args, "-y", "-loglevel", "error", target], cancellationToken).ConfigureAwait(false))
             {
-                console.Out.WriteLine($"made {name} with ffmpeg ({new FileInfo(target).Length} bytes)");
+                _console.Out.WriteLine($"made {name} with ffmpeg ({new FileInfo(target).Length} bytes)");
             }
             else
             {
                 await File.WriteAllBytesAsync(target, RandomNumberGenerator.GetBytes(256 * 1024), cancellationToken).ConfigureAwait(false);
-                console.Out.WriteLine($"ffmpeg not available: {name} is 256 KiB of random bytes");
+                _console.Out.WriteLine($"ffmpeg not available: {name} is 256 KiB of random bytes");
             }
         }
     }
@@ -240,11 +361,11 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}/files/{path}");
         request.Headers.Range = new RangeHeaderValue(0, 99);
-        console.Out.WriteLine($"$ curl -H 'Range: bytes=0-99' {url}/files/{path}");
+        _console.Out.WriteLine($"$ curl -H 'Range: bytes=0-99' {url}/files/{path}");
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}; Content-Range: {response.Content.Headers.ContentRange}; {body.Length} bytes");
-        console.Out.WriteLine($"ETag: {response.Headers.ETag}; Repr-Digest: {string.Join(',', response.Headers.GetValues("Repr-Digest"))}");
+        _console.Out.WriteLine($"{(int)response.StatusCode} {response.ReasonPhrase}; Content-Range: {response.Content.Headers.ContentRange}; {body.Length} bytes");
+        _console.Out.WriteLine($"ETag: {response.Headers.ETag}; Repr-Digest: {string.Join(',', response.Headers.GetValues("Repr-Digest"))}");
     }
 
     private async Task ShowRefusalAsync(string url, CancellationToken cancellationToken)
@@ -253,12 +374,14 @@ internal sealed class DemoTour(CliConsole console, LogLevel nodeLogLevel) : IAsy
         using var request = new HttpRequestMessage(HttpMethod.Put, $"{url}/files/.mfleet/catalog.db") { Content = new ByteArrayContent("x"u8.ToArray()) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        console.Out.WriteLine($"$ curl -T - {url}/files/.mfleet/catalog.db");
-        console.Out.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        _console.Out.WriteLine($"$ curl -T - {url}/files/.mfleet/catalog.db");
+        _console.Out.WriteLine($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
     }
 
     public async ValueTask DisposeAsync()
     {
+        // The balancer first: nodes that stop after it do not make it rewrite and reload nginx on the way out.
+        await _balancer.DisposeAsync().ConfigureAwait(false);
         // Followers first, so none of them spends the shutdown retrying a vanished upstream.
         foreach (var node in Enumerable.Reverse(_nodes.ToList()))
         {
