@@ -9,7 +9,7 @@ public sealed class DemoTests
 
         var run = await CliRun.RunAsync("demo", "--no-wait");
 
-        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + run.Out[Math.Max(0, run.Out.Length - 3000)..]);
         Assert.Contains("added media/clip.mp4", run.Out, StringComparison.Ordinal);
         Assert.Contains("206 Partial Content", run.Out, StringComparison.Ordinal);
         Assert.Contains("invalid-path", run.Out, StringComparison.Ordinal);
@@ -28,7 +28,7 @@ public sealed class DemoBuiltInBalancerTests
     {
         var run = await CliRun.RunAsync("demo", "--no-wait", "--no-nginx");
 
-        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.True(run.ExitCode == 0, run.Error + "\n" + run.Out[Math.Max(0, run.Out.Length - 3000)..]);
         Assert.Contains("built-in balancer in front of the nodes", run.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("$ cat ", run.Out, StringComparison.Ordinal);
         DemoAssert.BalancerStepsHold(run.Out);

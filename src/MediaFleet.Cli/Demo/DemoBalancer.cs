@@ -77,9 +77,9 @@ internal sealed class DemoBalancer : IAsyncDisposable
             ["Coordinator:Listen"] = CoordinatorUrl,
             ["Coordinator:HeartbeatInterval"] = Interval.ToString(CultureInfo.InvariantCulture),
             ["Coordinator:ReloadDebounce"] = "0.5",
-            // One machine runs every demo node, and its load average counts them all: judge load generously here.
-            ["Coordinator:BackupThreshold"] = "4",
-            ["Coordinator:DownThreshold"] = "8",
+            // One machine runs every demo node and they all report its one load average: load cannot tell them apart here.
+            ["Coordinator:BackupThreshold"] = "1000",
+            ["Coordinator:DownThreshold"] = "2000",
             ["Auth:Token"] = token,
         };
         if (nginx is not null)
@@ -90,8 +90,8 @@ internal sealed class DemoBalancer : IAsyncDisposable
             var lines = string.Concat(servers.Select(s => $"server {s};\n"));
             await File.WriteAllTextAsync(UpstreamFile,
                 "# kept by mfleet coordinator: it adds and removes only 'backup' and 'down'\n" +
-                "# the demo's nodes share one machine and its load: generous thresholds\n" +
-                "# backup_threshold=4 down_threshold=8\n" + lines, cancellationToken).ConfigureAwait(false);
+                "# the demo's nodes share one machine and report its one load average: load cannot tell them apart\n" +
+                "# backup_threshold=1000 down_threshold=2000\n" + lines, cancellationToken).ConfigureAwait(false);
             var port = FreePort();
             await File.WriteAllTextAsync(Path.Combine(folder, "nginx.conf"), MainConfig(folder, port), cancellationToken).ConfigureAwait(false);
             var options = $"-p {folder}/ -e {folder}/error.log -c {folder}/nginx.conf";

@@ -194,10 +194,16 @@ internal sealed class DemoTour : IAsyncDisposable
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(60));
         var started = Stopwatch.GetTimestamp();
+        var seen = "";
         while (true)
         {
-            var nodes = await coordinator.GetNodesAsync(deadline.Token).ConfigureAwait(false);
-            var state = await coordinator.GetStateAsync(deadline.Token).ConfigureAwait(false);
+            if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new CliException($"demo: waited 60 s for {string.Join(", ", wanted.Select(w => $"{w.Key} {w.Value}"))}; the coordinator says {seen}");
+            }
+            var nodes = await coordinator.GetNodesAsync(cancellationToken).ConfigureAwait(false);
+            seen = string.Join(", ", nodes.Select(n => $"{n.Id} {n.State} ({n.Reason})"));
+            var state = await coordinator.GetStateAsync(cancellationToken).ConfigureAwait(false);
             var settled = state.GraceOver && wanted.All(w => nodes.Any(n => n.Id == w.Key && n.State == w.Value));
             var written = _balancer.UpstreamFile is null
                 || (settled && nodes.Where(n => wanted.ContainsKey(n.Id)).All(n => LineShows(n.Address, n.State))
@@ -207,7 +213,7 @@ internal sealed class DemoTour : IAsyncDisposable
                 _console.Out.WriteLine($"{string.Join(", ", wanted.Select(w => $"{w.Key} is {w.Value}"))} (after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s)");
                 return;
             }
-            await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
     }
 
