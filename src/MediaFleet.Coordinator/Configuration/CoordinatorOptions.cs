@@ -68,7 +68,9 @@ public sealed class CoordinatorOptions
         {
             errors.Add($"Coordinator:Proxy (--proxy) '{Proxy}' is not an http URL on an IP address, localhost or *, such as http://127.0.0.1:8480");
         }
-        if (Proxy is not null && Proxy == Listen && new Uri(Proxy).Port != 0)
+        // By port, not by text: "http://0.0.0.0:8460" or a trailing '/' is the same port; and only once both are valid,
+        // since new Uri throws on what IsListenUrl refused (reported above).
+        if (Proxy is not null && IsListenUrl(Proxy) && IsListenUrl(Listen) && new Uri(Proxy).Port is var port and not 0 && port == new Uri(Listen).Port)
         {
             errors.Add("Coordinator:Proxy (--proxy) must listen on another port than Coordinator:Listen (--listen)");
         }
