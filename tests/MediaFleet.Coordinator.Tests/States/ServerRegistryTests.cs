@@ -228,6 +228,9 @@ public sealed class ServerRegistryTests
         _registry.Record(Beat("f1", version: 10));
         _registry.Record(Beat("p2", version: 12, primary: true));
         _registry.Record(Beat("f2", version: 12));
+        // Staleness is judged when a server reports its version: p1 and f1 are stale from their next heartbeats.
+        _registry.Record(Beat("p1", version: 10, primary: true));
+        _registry.Record(Beat("f1", version: 10));
 
         var views = _registry.Snapshot().ToDictionary(v => v.Last.Id, v => (v.State, v.Reason));
 
@@ -349,5 +352,38 @@ public sealed class ServerRegistryTests
 
         Assert.Empty(_registry.Targets());
         Assert.Equal("silent", View("a").Reason);
+    }
+
+    [Fact]
+    public void Record_FollowerBehindARecentChange_StaysUpForDownAfter_ThenIsStale()
+    {
+        _registry.Record(Beat("p", version: 10, primary: true));
+        _registry.Record(Beat("f", version: 10));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _registry.Record(Beat("p", version: 11, primary: true));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _registry.Record(Beat("f", version: 10)); // still applying version 11: not stale yet
+        var whileCatchingUp = View("f");
+        _time.Advance(TimeSpan.FromSeconds(2));
+        _registry.Record(Beat("p", version: 11, primary: true));
+        _registry.Tick(); // a tick never judges versions: f may have caught up since it last said
+        var afterTick = StateOf("f");
+        _time.Advance(TimeSpan.FromSeconds(2)); // 6 s since the primary reported 11
+        _registry.Record(Beat("f", version: 10));
+
+        Assert.Equal((ServerState.Up, "ok"), (whileCatchingUp.State, whileCatchingUp.Reason));
+        Assert.Equal(ServerState.Up, afterTick);
+        Assert.Equal((ServerState.Backup, "stale: version 10 of 11"), (StateOf("f"), View("f").Reason));
+    }
+
+    [Fact]
+    public void Record_FollowerAheadOfThePrimary_IsStaleAtOnce()
+    {
+        _registry.Record(Beat("p", version: 10, primary: true));
+
+        _registry.Record(Beat("f", version: 11));
+
+        Assert.Equal((ServerState.Backup, "stale: version 11 of 10"), (StateOf("f"), View("f").Reason));
     }
 }
