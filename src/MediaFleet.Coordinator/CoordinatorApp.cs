@@ -1,6 +1,7 @@
 using System.Net;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Coordinator.Dashboard;
 using MediaFleet.Coordinator.Heartbeats;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.Proxy;
@@ -77,6 +78,7 @@ public static class CoordinatorApp
         }
         app.UseStatusCodePages(context => Problem.ForStatus(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         app.MapHeartbeats();
+        app.MapDashboard();
         app.MapPrometheusScrapingEndpoint();
 
         app.Lifetime.ApplicationStarted.Register(() =>
