@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(2023, LogLevel.Warning, "Listening on every address as {Address}: set --advertise HOST:PORT so nginx and other nodes can reach this node")]
     public static partial void NoAdvertise(ILogger logger, string address);
+
+    [LoggerMessage(2030, LogLevel.Information, "Scrub round: {Checked} copies re-hashed, {Bad} bad")]
+    public static partial void ScrubRound(ILogger logger, int @checked, int bad);
+
+    [LoggerMessage(2031, LogLevel.Warning, "No good copy of {Path} found yet ({Reason}); next try in {Seconds} s")]
+    public static partial void HealFailed(ILogger logger, string path, string reason, double seconds);
 }

@@ -6,6 +6,8 @@ using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Flags;
 using MediaFleet.Node.Heartbeat;
+using MediaFleet.Node.Integrity;
+using MediaFleet.Library.Scrub;
 using MediaFleet.Node.Library;
 using MediaFleet.Node.Replication;
 using MediaFleet.Node.Status;
@@ -25,7 +27,8 @@ public static class NodeApp
     {
         var options = NodeOptions.From(configuration);
         var auth = AuthOptions.From(configuration);
-        var errors = options.Validate().Concat(auth.Validate()).ToList();
+        var scrub = ScrubOptions.From(configuration);
+        var errors = options.Validate().Concat(scrub.Validate()).Concat(auth.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidSettingsException(errors);
@@ -58,6 +61,11 @@ public static class NodeApp
             builder.Services.AddHostedService<Follower>();
         }
         builder.Services.AddHostedService<StartupScan>();
+        builder.Services.AddSingleton(scrub);
+        builder.Services.AddSingleton<ScrubProgress>();
+        builder.Services.AddSingleton(sp => new Scrubber(sp.GetRequiredService<LibraryStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddHostedService<ScrubService>();
+        builder.Services.AddHostedService<Healer>();
         if (options.Coordinator is not null)
         {
             builder.Services.AddHostedService<HeartbeatSender>();
@@ -85,6 +93,7 @@ public static class NodeApp
         app.MapStatus();
         app.MapLibrary();
         app.MapFlags();
+        app.MapVerify();
         app.MapPrometheusScrapingEndpoint();
 
         var lifetime = app.Lifetime;

@@ -25,7 +25,7 @@ public sealed class NodeMetrics : IDisposable
     // Replication counters carry the node id: several nodes in one process (tests, the demo) share listeners.
     private readonly KeyValuePair<string, object?> _node;
 
-    public NodeMetrics(IMeterFactory meters, LibraryStore store, MediaFleet.Node.Configuration.NodeOptions options)
+    public NodeMetrics(IMeterFactory meters, LibraryStore store, MediaFleet.Node.Configuration.NodeOptions options, Integrity.ScrubProgress scrub)
     {
         _node = new KeyValuePair<string, object?>("node", options.Id ?? store.Catalog.NodeId);
         _meter = meters.Create(MeterName);
@@ -45,6 +45,9 @@ public sealed class NodeMetrics : IDisposable
         _meter.CreateObservableGauge("mfleet.missing", () => store.Catalog.MissingCount, "{file}", "Files this node should hold and does not yet");
         _meter.CreateObservableGauge("mfleet.data.version", () => store.Catalog.Version.Value, "{version}", "Every change up to this version is applied");
         _meter.CreateObservableGauge("mfleet.library.files", () => store.Catalog.FileCount, "{file}", "Files in the catalog");
+        _meter.CreateObservableCounter("mfleet.scrub.checked", () => new Measurement<long>(scrub.Checked, _node), "{file}", "Copies re-hashed by the scrub and verify");
+        _meter.CreateObservableCounter("mfleet.scrub.bad", () => new Measurement<long>(scrub.Bad, _node), "{file}", "Copies found bad and quarantined");
+        _meter.CreateObservableCounter("mfleet.scrub.read.bytes", () => new Measurement<long>(scrub.Bytes, _node), "By", "Bytes read by the scrub and verify");
         _meter.CreateObservableGauge("mfleet.library.bytes", () => store.Catalog.TotalBytes, "By", "Bytes in the catalog");
     }
 

@@ -19,6 +19,7 @@ internal static class LibraryCommands
         yield return List(console);
         yield return ChangeLog(console);
         yield return Adopt(console);
+        yield return Verify(console);
         yield return Status(console);
         yield return Flag(console, "drain", "mark a node backup: the balancer sends it traffic only when no server is up (force_backup)", null, true);
         yield return Flag(console, "undrain", "clear force_backup", null, false);
@@ -259,6 +260,42 @@ internal static class LibraryCommands
                 console.Out.WriteLine($"  v{m.Version} {m.Path}: {m.Reason} (attempts {m.Attempts}, next try {m.NextTryAt:HH:mm:ss})");
             }
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify(CliConsole console)
+    {
+        var prefix = new Argument<string?>("PREFIX") { Description = "only files under this folder of the library", Arity = ArgumentArity.ZeroOrOne };
+        var (node, token, json) = (Common.NodeOption(), Common.TokenOption(), Common.JsonOption());
+        var command = new Command("verify", "re-hash the node's copies now; bad ones are quarantined and healed; exit 3 if any was bad")
+            { prefix, json, node, token };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var lines = Common.Client(parse, node, token).VerifyAsync(parse.GetValue(prefix) ?? "", cancellationToken);
+            long bad = 0, done = 0;
+            await console.WithProgressAsync("verify", 1, async progress =>
+            {
+                await foreach (var line in lines.ConfigureAwait(false))
+                {
+                    if (parse.GetValue(json))
+                    {
+                        console.Out.WriteLine(JsonSerializer.Serialize(line, ContractJson.Default.VerifyLineDto));
+                    }
+                    if (line.Event == "bad")
+                    {
+                        console.Error.WriteLine($"mfleet: {line.Path}: BAD: {line.Detail}");
+                    }
+                    (bad, done) = (line.Bad, line.Done);
+                    progress.Report((line.Path ?? "done", line.Total == 0 ? 1 : line.Done / Math.Max(line.Total, 1)));
+                }
+                return 0;
+            }).ConfigureAwait(false);
+            if (!parse.GetValue(json))
+            {
+                console.Out.WriteLine(bad == 0 ? $"verify: {done} copies checked, all good" : $"verify: {done} copies checked, {bad} BAD (quarantined; being healed)");
+            }
+            return bad > 0 ? ExitCodes.CheckFailed : ExitCodes.Ok;
         });
         return command;
     }

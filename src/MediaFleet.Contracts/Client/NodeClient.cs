@@ -135,6 +135,10 @@ public sealed class NodeClient
     public IAsyncEnumerable<AdoptLineDto> AdoptAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/adopt?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.AdoptLineDto, cancellationToken);
 
+    /// <summary>Starts <c>POST /v1/verify</c> (re-hash now) and streams one line per checked copy, then <c>done</c>.</summary>
+    public IAsyncEnumerable<VerifyLineDto> VerifyAsync(string prefix, CancellationToken cancellationToken) =>
+        ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/verify?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.VerifyLineDto, cancellationToken);
+
     private async IAsyncEnumerable<T> ReadLinesAsync<T>(HttpRequestMessage request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using (request)

@@ -32,7 +32,8 @@ public sealed record StatusDto(
     double Load,
     bool ForceDown,
     bool ForceBackup,
-    string? Site);
+    string? Site,
+    ScrubDto? Scrub = null);
 
 /// <summary>One entry of <c>GET /v1/missing</c>.</summary>
 public sealed record MissingDto(string Path, long Version, string? Sha256, string Reason, int Attempts, DateTimeOffset? NextTryAt);
@@ -48,6 +49,12 @@ public sealed record FlagsRequest(bool? ForceDown, bool? ForceBackup);
 
 /// <summary>A node's force bits, as <c>POST /v1/flags</c> answers them.</summary>
 public sealed record FlagsDto(bool ForceDown, bool ForceBackup);
+
+/// <summary>The scheduled scrub in <c>/v1/status</c>: the current round's progress, totals since start, the last finding.</summary>
+public sealed record ScrubDto(bool Enabled, bool Running, long RoundDone, long RoundTotal, long Checked, long Bad, long BytesRead, DateTimeOffset? LastRoundAt, string? LastBad);
+
+/// <summary>One line of <c>POST /v1/verify</c>: a checked copy (<c>good</c>, <c>bad</c>, <c>changed</c>), then <c>done</c>.</summary>
+public sealed record VerifyLineDto(string Event, string? Path, string? Detail, long Done, long Total, long Bad);
 
 /// <summary>An RFC 9457 problem document, as every error of every role is answered.</summary>
 public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? Instance);
@@ -65,4 +72,5 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(CompactedDto))]
 [JsonSerializable(typeof(FlagsRequest))]
 [JsonSerializable(typeof(FlagsDto))]
+[JsonSerializable(typeof(VerifyLineDto))]
 public sealed partial class ContractJson : JsonSerializerContext;

@@ -325,6 +325,50 @@ public sealed class LibraryCatalog : IAsyncDisposable
         return entry;
     }
 
+    /// <summary>Records that the copy at <paramref name="entry"/>'s path was re-hashed at <paramref name="at"/> and matched.</summary>
+    internal FileEntry RecordVerified(FileEntry entry, DateTimeOffset at)
+    {
+        var verified = entry with { VerifiedAt = at };
+        using (var tx = _writer.BeginTransaction())
+        {
+            UpsertFile(tx, verified);
+            tx.Commit();
+        }
+        _files[entry.Path] = verified;
+        return verified;
+    }
+
+    /// <summary>
+    /// Marks a copy corrupt (its bytes moved to quarantine) and lists it missing with <paramref name="reason"/>, in one
+    /// transaction: the file API stops serving it and the healer looks for good bytes.
+    /// </summary>
+    internal FileEntry RecordCorrupt(FileEntry entry, string reason, DateTimeOffset nextTry)
+    {
+        var corrupt = entry with { State = FileState.Corrupt };
+        var missing = new MissingEntry(entry.Path, entry.Version, entry.Sha256, reason, 0, nextTry);
+        using (var tx = _writer.BeginTransaction())
+        {
+            UpsertFile(tx, corrupt);
+            using var command = _writer.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = """
+                INSERT INTO missing(path, version, sha256, reason, attempts, next_try_at) VALUES ($path, $v, $sha, $reason, 0, $next)
+                ON CONFLICT(path) DO UPDATE SET version = excluded.version, sha256 = excluded.sha256, reason = excluded.reason,
+                    attempts = 0, next_try_at = excluded.next_try_at
+                """;
+            command.Parameters.AddWithValue("$path", entry.Path);
+            command.Parameters.AddWithValue("$v", entry.Version.Value);
+            command.Parameters.AddWithValue("$sha", entry.Sha256.Hex);
+            command.Parameters.AddWithValue("$reason", reason);
+            command.Parameters.AddWithValue("$next", nextTry.ToText());
+            command.ExecuteNonQuery();
+            tx.Commit();
+        }
+        _files[entry.Path] = corrupt;
+        _missing[entry.Path] = missing;
+        return corrupt;
+    }
+
     /// <summary>Forgets a missing entry that a later change made moot.</summary>
     internal void ForgetMissing(string path)
     {

@@ -31,4 +31,10 @@ internal static partial class Log
 
     [LoggerMessage(1014, LogLevel.Warning, "The catalog lists {Count} files that are not in the folder, e.g. {Example}")]
     public static partial void VanishedFiles(ILogger logger, int count, string example);
+
+    [LoggerMessage(1020, LogLevel.Error, "{Path} is corrupt ({Finding}): quarantined, {Kept}; it is served no more until healed")]
+    public static partial void Quarantined(ILogger logger, string path, string finding, string kept);
+
+    [LoggerMessage(1021, LogLevel.Information, "{Path} healed: good bytes installed over the quarantined copy")]
+    public static partial void Healed(ILogger logger, string path);
 }

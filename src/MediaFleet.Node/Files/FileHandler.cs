@@ -73,6 +73,17 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         var request = context.Request;
         var response = context.Response;
         var entry = store.Catalog.Find(path.Value);
+        if (entry is { State: not FileState.Ok })
+        {
+            // A quarantined copy is never served: a follower streams the good one from upstream meanwhile.
+            if (upstream is not null)
+            {
+                await upstream.ProxyAsync(context, path).ConfigureAwait(false);
+                return;
+            }
+            await Problem.Of(ProblemTypes.NotFound, $"{path} failed its integrity check and is quarantined until it is healed").ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
         if (entry is null && upstream is not null && store.Catalog.FindMissing(path.Value) is not null)
         {
             // Read-through: a follower streams what it still lacks from its upstream rather than answering 404.

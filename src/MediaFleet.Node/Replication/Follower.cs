@@ -234,7 +234,8 @@ public sealed partial class Follower(
         {
             await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var due = store.Catalog.ListMissing().Where(m => m.Sha256 is not null && (m.NextTryAt is null || m.NextTryAt <= now)).ToList();
+            // Quarantined copies are the healer's: it looks beyond the upstream when the upstream's copy is bad too.
+            var due = store.Catalog.ListMissing().Where(m => m.Sha256 is not null && !LibraryStore.IsCorrupt(m) && (m.NextTryAt is null || m.NextTryAt <= now)).ToList();
             if (due.Count == 0)
             {
                 continue;

@@ -4,6 +4,7 @@ using MediaFleet.Library.Store;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Flags;
+using MediaFleet.Node.Integrity;
 
 namespace MediaFleet.Node.Status;
 
@@ -13,7 +14,8 @@ public static class StatusEndpoints
     public static void MapStatus(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGet("/v1/status", (LibraryStore store, NodeOptions options) => TypedResults.Json(Describe(store, options), ContractJson.Default.StatusDto))
+        app.MapGet("/v1/status", (LibraryStore store, NodeOptions options, ScrubOptions scrub, ScrubProgress progress) =>
+                TypedResults.Json(Describe(store, options) with { Scrub = progress.Describe(scrub.BudgetMBps > 0) }, ContractJson.Default.StatusDto))
             .RequireAccess(AccessLevel.Read);
         app.MapGet("/v1/missing", (LibraryStore store) =>
         {

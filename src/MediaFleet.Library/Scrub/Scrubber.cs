@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Store;
+
+namespace MediaFleet.Library.Scrub;
+
+/// <summary>What a check of one copy found.</summary>
+public enum CheckOutcome
+{
+    /// <summary>The bytes hash to the catalog's digest.</summary>
+    Good,
+
+    /// <summary>They do not (or the file is gone or has another size): quarantined and listed for healing.</summary>
+    Bad,
+
+    /// <summary>The file was replaced while it was read; the newer write is checked another time.</summary>
+    Changed,
+}
+
+/// <summary>One checked copy, as verify and the scrubber report it.</summary>
+public sealed record CheckResult(string Path, CheckOutcome Outcome, string Detail, long Bytes);
+
+/// <summary>
+/// Re-hashes copies against the catalog (DESIGN.md section 7): a cheap stat first (a different size is bad without
+/// reading a byte), then SHA-256 within an optional I/O budget. A good copy gets a new <c>verified_at</c>; a bad one is
+/// quarantined by the store. No HTTP here; the node's scrub service and <c>POST /v1/verify</c> drive it.
+/// </summary>
+public sealed class Scrubber(LibraryStore store, TimeProvider time)
+{
+    private const int ChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// The copies due for a scheduled check, in DESIGN.md's order: never verified, newest first; then the oldest
+    /// <c>verified_at</c>; a copy verified less than <paramref name="checkTtl"/> ago waits. A copy whose size or
+    /// modification time no longer matches the catalog goes first, whatever its age.
+    /// </summary>
+    public IReadOnlyList<FileEntry> Due(TimeSpan checkTtl, DateTimeOffset now)
+    {
+        var changed = new List<FileEntry>();
+        var due = new List<FileEntry>();
+        foreach (var entry in store.Catalog.ListFiles())
+        {
+            if (entry.State != FileState.Ok)
+            {
+                continue;
+            }
+            if (StatDiffers(entry))
+            {
+                changed.Add(entry);
+            }
+            else if (entry.VerifiedAt is not { } at || now - at >= checkTtl)
+            {
+                due.Add(entry);
+            }
+        }
+        due.Sort(static (a, b) => (a.VerifiedAt, b.VerifiedAt) switch
+        {
+            (null, null) => b.Version.CompareTo(a.Version),
+            (null, _) => -1,
+            (_, null) => 1,
+            var (x, y) => x.Value.CompareTo(y.Value),
+        });
+        return [.. changed, .. due];
+    }
+
+    /// <summary>Checks one copy now; a bad one is quarantined before this returns.</summary>
+    public async Task<CheckResult> CheckAsync(FileEntry entry, TokenBucket? budget, CancellationToken cancellationToken)
+    {
+        var physical = Path.Combine(store.Root.FullPath, entry.Path);
+        var info = new FileInfo(physical);
+        if (!info.Exists)
+        {
+            return await BadAsync(entry, "absent from the folder", 0, cancellationToken).ConfigureAwait(false);
+        }
+        if (info.Length != entry.Size)
+        {
+            return await BadAsync(entry, $"{info.Length} bytes on disk, the catalog says {entry.Size}", 0, cancellationToken).ConfigureAwait(false);
+        }
+        Sha256Digest digest;
+        long read = 0;
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using var stream = new FileStream(physical, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
+            try
+            {
+                int n;
+                while ((n = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, n);
+                    read += n;
+                    if (budget is not null)
+                    {
+                        await budget.TakeAsync(n, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+            digest = Sha256Digest.FromBytes(hash.GetHashAndReset());
+        }
+        catch (FileNotFoundException)
+        {
+            return await BadAsync(entry, "absent from the folder", read, cancellationToken).ConfigureAwait(false);
+        }
+        if (digest != entry.Sha256)
+        {
+            return await BadAsync(entry, $"its bytes hash to {digest.Hex}, the catalog says {entry.Sha256.Hex}", read, cancellationToken).ConfigureAwait(false);
+        }
+        return await store.RecordVerifiedAsync(entry, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
+            ? new CheckResult(entry.Path, CheckOutcome.Good, "ok", read)
+            : new CheckResult(entry.Path, CheckOutcome.Changed, "replaced while it was read", read);
+    }
+
+    private async Task<CheckResult> BadAsync(FileEntry entry, string finding, long read, CancellationToken cancellationToken)
+    {
+        var quarantined = await store.QuarantineAsync(entry, finding, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return quarantined is null
+            ? new CheckResult(entry.Path, CheckOutcome.Changed, "replaced while it was read", read)
+            : new CheckResult(entry.Path, CheckOutcome.Bad, finding, read);
+    }
+
+    /// <summary>The cheap pass: size or modification time differ from what the catalog recorded.</summary>
+    private bool StatDiffers(FileEntry entry)
+    {
+        var info = new FileInfo(Path.Combine(store.Root.FullPath, entry.Path));
+        return !info.Exists || info.Length != entry.Size || Math.Abs((info.LastWriteTimeUtc - entry.Modified.UtcDateTime).TotalSeconds) >= 1;
+    }
+}

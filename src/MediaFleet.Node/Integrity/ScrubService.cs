@@ -1,0 +1,40 @@
+using MediaFleet.Library.Scrub;
+using MediaFleet.Node.Configuration;
+
+namespace MediaFleet.Node.Integrity;
+
+/// <summary>
+/// The scheduled scrub (DESIGN.md section 7): rounds of the copies that are due, in the scrubber's order, within the
+/// <c>Scrub:BudgetMBps</c> token bucket; idle between rounds. Off when the budget is 0.
+/// </summary>
+internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, ScrubProgress progress, TimeProvider time, ILogger<ScrubService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.BudgetMBps <= 0)
+        {
+            return;
+        }
+        var budget = new TokenBucket(options.BudgetMBps * 1_000_000, time);
+        // Give start-up, recovery and a follower's first catch-up the disk first.
+        await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.IdleSeconds)), time, stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var due = await Task.Run(() => scrubber.Due(options.CheckTtl, time.GetUtcNow()), stoppingToken).ConfigureAwait(false);
+            if (due.Count > 0)
+            {
+                progress.StartRound(due.Count, time.GetUtcNow());
+                var bad = 0;
+                foreach (var entry in due)
+                {
+                    var result = await scrubber.CheckAsync(entry, budget, stoppingToken).ConfigureAwait(false);
+                    progress.Record(result);
+                    bad += result.Outcome == CheckOutcome.Bad ? 1 : 0;
+                }
+                progress.EndRound(time.GetUtcNow());
+                Log.ScrubRound(logger, due.Count, bad);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+}
