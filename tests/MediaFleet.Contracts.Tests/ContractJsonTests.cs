@@ -13,12 +13,12 @@ public sealed class ContractJsonTests
     }
 
     [Fact]
-    public void StatusDto_HasExactlyTheFieldsOfDesign()
+    public void StatusDto_HasTheFieldsOfDesign_ThenTheScrubProgressOfIssue6()
     {
         var status = new StatusDto("a", true, null, 1, 1, 0, 2, 3, 4, 0.5, false, false, "home");
 
         Assert.Equal(
-            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site"],
+            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub"],
             FieldsOf(status, ContractJson.Default.StatusDto));
     }
 

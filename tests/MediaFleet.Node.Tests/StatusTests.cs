@@ -7,7 +7,7 @@ namespace MediaFleet.Node.Tests;
 public sealed class StatusTests
 {
     [Fact]
-    public async Task Status_HasExactlyTheFieldsOfTheDesign()
+    public async Task Status_HasTheFieldsOfTheDesign_ThenTheScrubProgress()
     {
         await using var node = await TestNode.StartAsync(settings: new Dictionary<string, string?> { ["Node:Id"] = "node-a", ["Node:Site"] = "basement" });
         await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(100, seed: 1));
@@ -20,8 +20,9 @@ public sealed class StatusTests
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var status = json.RootElement;
         Assert.Equal(
-            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site"],
+            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub"],
             status.EnumerateObject().Select(p => p.Name));
+        Assert.True(status.GetProperty("scrub").GetProperty("enabled").GetBoolean()); // issue 6: the scrub's progress
         Assert.Equal("node-a", status.GetProperty("id").GetString());
         Assert.True(status.GetProperty("primary").GetBoolean());
         Assert.Equal(JsonValueKind.Null, status.GetProperty("upstream").ValueKind);
