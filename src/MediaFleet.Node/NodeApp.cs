@@ -94,6 +94,7 @@ public static class NodeApp
         app.MapLibrary();
         app.MapFlags();
         app.MapVerify();
+        app.MapCatalog();
         app.MapPrometheusScrapingEndpoint();
 
         var lifetime = app.Lifetime;

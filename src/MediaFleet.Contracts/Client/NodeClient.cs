@@ -135,6 +135,10 @@ public sealed class NodeClient
     public IAsyncEnumerable<AdoptLineDto> AdoptAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/adopt?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.AdoptLineDto, cancellationToken);
 
+    /// <summary>Every copy the node holds with its health, streamed from <c>GET /v1/catalog</c>.</summary>
+    public IAsyncEnumerable<CopyDto> GetCatalogAsync(long since, CancellationToken cancellationToken) =>
+        ReadLinesAsync(new HttpRequestMessage(HttpMethod.Get, "v1/catalog?since=" + since.ToString(CultureInfo.InvariantCulture)), ContractJson.Default.CopyDto, cancellationToken);
+
     /// <summary>Starts <c>POST /v1/verify</c> (re-hash now) and streams one line per checked copy, then <c>done</c>.</summary>
     public IAsyncEnumerable<VerifyLineDto> VerifyAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/verify?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.VerifyLineDto, cancellationToken);

@@ -53,6 +53,9 @@ public sealed record FlagsDto(bool ForceDown, bool ForceBackup);
 /// <summary>The scheduled scrub in <c>/v1/status</c>: the current round's progress, totals since start, the last finding.</summary>
 public sealed record ScrubDto(bool Enabled, bool Running, long RoundDone, long RoundTotal, long Checked, long Bad, long BytesRead, DateTimeOffset? LastRoundAt, string? LastBad);
 
+/// <summary>One copy in <c>GET /v1/catalog</c> (for scoring): <c>state</c> is <c>ok</c>, <c>corrupt</c> or <c>missing</c>.</summary>
+public sealed record CopyDto(string Path, string Sha256, long Size, long Version, DateTimeOffset? VerifiedAt, string State);
+
 /// <summary>One line of <c>POST /v1/verify</c>: a checked copy (<c>good</c>, <c>bad</c>, <c>changed</c>), then <c>done</c>.</summary>
 public sealed record VerifyLineDto(string Event, string? Path, string? Detail, long Done, long Total, long Bad);
 
@@ -73,4 +76,5 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(FlagsRequest))]
 [JsonSerializable(typeof(FlagsDto))]
 [JsonSerializable(typeof(VerifyLineDto))]
+[JsonSerializable(typeof(CopyDto))]
 public sealed partial class ContractJson : JsonSerializerContext;
