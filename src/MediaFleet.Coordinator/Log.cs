@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(3030, LogLevel.Warning, "balancer: no server is up or backup; answering 503")]
     public static partial void NoServer(ILogger logger);
+
+    [LoggerMessage(3040, LogLevel.Warning, "catalog of {Id} not fetched: {Reason}; its last one is used")]
+    public static partial void CatalogFetchFailed(ILogger logger, string id, string reason);
 }

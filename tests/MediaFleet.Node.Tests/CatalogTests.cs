@@ -21,7 +21,7 @@ public sealed class CatalogTests
         var later = await LinesAsync(node, "v1/catalog?since=1");
 
         Assert.Equal(["a.mkv", "b.mkv"], all.Select(l => l.GetProperty("path").GetString()));
-        Assert.Equal(["path", "sha256", "size", "version", "verified_at", "state"], all[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["path", "sha256", "size", "version", "verified_at", "state", "modified"], all[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal(("corrupt", 1L), (all[0].GetProperty("state").GetString(), all[0].GetProperty("version").GetInt64()));
         Assert.Equal(("ok", 200L), (all[1].GetProperty("state").GetString(), all[1].GetProperty("size").GetInt64()));
         Assert.Equal(JsonValueKind.String, all[1].GetProperty("verified_at").ValueKind);

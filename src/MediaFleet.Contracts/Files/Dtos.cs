@@ -53,8 +53,11 @@ public sealed record FlagsDto(bool ForceDown, bool ForceBackup);
 /// <summary>The scheduled scrub in <c>/v1/status</c>: the current round's progress, totals since start, the last finding.</summary>
 public sealed record ScrubDto(bool Enabled, bool Running, long RoundDone, long RoundTotal, long Checked, long Bad, long BytesRead, DateTimeOffset? LastRoundAt, string? LastBad);
 
-/// <summary>One copy in <c>GET /v1/catalog</c> (for scoring): <c>state</c> is <c>ok</c>, <c>corrupt</c> or <c>missing</c>.</summary>
-public sealed record CopyDto(string Path, string Sha256, long Size, long Version, DateTimeOffset? VerifiedAt, string State);
+/// <summary>
+/// One copy in <c>GET /v1/catalog</c> (for scoring): <c>state</c> is <c>ok</c>, <c>corrupt</c> or <c>missing</c>;
+/// <c>modified</c> (an addition to DESIGN.md's fields) is when the bytes were written here, on the primary the ingest.
+/// </summary>
+public sealed record CopyDto(string Path, string Sha256, long Size, long Version, DateTimeOffset? VerifiedAt, string State, DateTimeOffset? Modified = null);
 
 /// <summary>One line of <c>POST /v1/verify</c>: a checked copy (<c>good</c>, <c>bad</c>, <c>changed</c>), then <c>done</c>.</summary>
 public sealed record VerifyLineDto(string Event, string? Path, string? Detail, long Done, long Total, long Bad);

@@ -29,7 +29,7 @@ internal static class CatalogEndpoint
                 listed.Add(file.Path);
                 if (file.Version.Value > after)
                 {
-                    await WriteAsync(body, new CopyDto(file.Path, file.Sha256.Hex, file.Size, file.Version.Value, file.VerifiedAt, file.State.ToString().ToLowerInvariant()), cancel).ConfigureAwait(false);
+                    await WriteAsync(body, new CopyDto(file.Path, file.Sha256.Hex, file.Size, file.Version.Value, file.VerifiedAt, file.State.ToString().ToLowerInvariant(), file.Modified), cancel).ConfigureAwait(false);
                 }
             }
             foreach (var missing in store.Catalog.ListMissing())

@@ -1,0 +1,56 @@
+using MediaFleet.Contracts.Client;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Hosting;
+using MediaFleet.Coordinator.States;
+
+namespace MediaFleet.Coordinator.Scores;
+
+/// <summary>One node's copies as last fetched from its <c>GET /v1/catalog</c>.</summary>
+internal sealed record NodeCatalog(string NodeId, IReadOnlyDictionary<string, CopyDto> Copies, DateTimeOffset FetchedAt);
+
+/// <summary>
+/// Fetches every known node's catalog (copy health) for the preservation score. A node that cannot be reached keeps
+/// its last catalog: its liveness, not a failed fetch, decides what its copies are worth.
+/// </summary>
+internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth, TimeProvider time, ILogger<CatalogGatherer> logger)
+{
+    private readonly Dictionary<string, NodeCatalog> _catalogs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public IReadOnlyDictionary<string, NodeCatalog> Catalogs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, NodeCatalog>(_catalogs, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>Fetches the catalogs of every node heard from, in parallel.</summary>
+    public async Task GatherAsync(CancellationToken cancellationToken)
+    {
+        var nodes = registry.Snapshot().Where(s => s.State != ServerState.Down || s.Reason != "silent").Select(s => s.Last).ToList();
+        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (node, ct) =>
+        {
+            try
+            {
+                using var http = CoordinatorClient.CreateHttp(new Uri(node.Url), auth.Token, TimeSpan.FromMinutes(5));
+                var copies = new Dictionary<string, CopyDto>(StringComparer.Ordinal);
+                await foreach (var copy in new NodeClient(http).GetCatalogAsync(0, ct).ConfigureAwait(false))
+                {
+                    copies[copy.Path] = copy;
+                }
+                lock (_gate)
+                {
+                    _catalogs[node.Id] = new NodeCatalog(node.Id, copies, time.GetUtcNow());
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or MediaFleetException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
+            {
+                Log.CatalogFetchFailed(logger, node.Id, e.Message);
+            }
+        }).ConfigureAwait(false);
+    }
+}
