@@ -33,4 +33,11 @@ public sealed class CoordinatorClient(HttpClient http)
         await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.CoordinatorStateDto, cancellationToken).ConfigureAwait(false))!;
     }
+
+    public async Task<ScoreDto> GetScoreAsync(CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("v1/score", cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.ScoreDto, cancellationToken).ConfigureAwait(false))!;
+    }
 }

@@ -58,11 +58,33 @@ public sealed record CoordinatorStateDto(
     NginxStateDto? Nginx,
     string? Proxy);
 
+/// <summary><c>GET /v1/score</c>: the collection's score (its worst file's), each server's, the worst files and what to repair.</summary>
+public sealed record ScoreDto(
+    double Collection,
+    string Label,
+    double MaxScore,
+    int Files,
+    IReadOnlyList<ServerScoreDto> Servers,
+    IReadOnlyList<FileScoreDto> Worst,
+    IReadOnlyList<RepairDto> Repair,
+    DateTimeOffset? ComputedAt);
+
+/// <summary>A server's score: the worst of its copies.</summary>
+public sealed record ServerScoreDto(string Id, string? Site, double Score, string Label);
+
+/// <summary>One file's score, as <c>GET /v1/score/files?below=X</c> lists them, worst first.</summary>
+public sealed record FileScoreDto(string Path, double Score, string Label);
+
+/// <summary>A file held at fewer sites than <c>MinGeoDup</c>: where it is, and the sites that could take a copy.</summary>
+public sealed record RepairDto(string Path, double Score, IReadOnlyList<string> Sites, IReadOnlyList<string> CouldTake);
+
 /// <summary>Coordinator JSON in DESIGN.md's snake_case.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(HeartbeatDto))]
 [JsonSerializable(typeof(IReadOnlyList<NodeStateDto>))]
 [JsonSerializable(typeof(CoordinatorStateDto))]
+[JsonSerializable(typeof(ScoreDto))]
+[JsonSerializable(typeof(IReadOnlyList<FileScoreDto>))]
 public sealed partial class CoordinatorJson : JsonSerializerContext;
 
 /// <summary>

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using MediaFleet.Cli.Output;
+using MediaFleet.Contracts.Client;
+using MediaFleet.Contracts.Coordinator;
+
+namespace MediaFleet.Cli.Commands;
+
+/// <summary><c>mfleet score [--min X]</c>: the preservation score of DESIGN.md section 9 from the coordinator; exit 3 below the bar.</summary>
+internal static class ScoreCommand
+{
+    public const string DefaultCoordinator = "http://127.0.0.1:8460";
+
+    public static Command Create(CliConsole console)
+    {
+        var min = new Option<double?>("--min") { Description = "exit 3 when the collection's score is below this" };
+        var coordinator = new Option<string>("--coordinator")
+        {
+            Description = "the coordinator (default $MFLEET_COORDINATOR or " + DefaultCoordinator + ")",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFLEET_COORDINATOR") is { Length: > 0 } url ? url : DefaultCoordinator,
+        };
+        var (token, json) = (Common.TokenOption(), Common.JsonOption());
+        var command = new Command("score", "how safely the collection is kept: collection, servers and worst files, with labels; exit 3 below --min")
+            { min, coordinator, token, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var url = parse.GetValue(coordinator)!;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new CliException($"--coordinator '{url}' is not an http URL such as {DefaultCoordinator}", ExitCodes.Usage);
+            }
+            using var http = NodeClient.CreateHttp(uri, parse.GetValue(token));
+            ScoreDto score;
+            try
+            {
+                score = await new CoordinatorClient(http).GetScoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CliException($"cannot reach the coordinator at {url}: {e.Message}");
+            }
+            if (parse.GetValue(json))
+            {
+                console.Out.WriteLine(JsonSerializer.Serialize(score, CoordinatorJson.Default.ScoreDto));
+            }
+            else
+            {
+                foreach (var line in Render(score))
+                {
+                    console.Out.WriteLine(line);
+                }
+            }
+            if (parse.GetValue(min) is { } bar && score.Collection < bar)
+            {
+                console.Error.WriteLine($"mfleet: the collection's score {Format(score.Collection)} is below {Format(bar)}");
+                return ExitCodes.CheckFailed;
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static IEnumerable<string> Render(ScoreDto score)
+    {
+        yield return $"collection {Format(score.Collection)} of {Format(score.MaxScore)} ({score.Label}), {score.Files} files";
+        foreach (var server in score.Servers)
+        {
+            yield return $"  server {server.Id}{(server.Site is null ? "" : " at " + server.Site)}: {Format(server.Score)} ({server.Label})";
+        }
+        if (score.Worst.Count > 0)
+        {
+            yield return "worst files:";
+            foreach (var file in score.Worst)
+            {
+                yield return $"  {Format(file.Score),5}  {file.Label,-13} {file.Path}";
+            }
+        }
+        foreach (var repair in score.Repair)
+        {
+            yield return $"repair: {repair.Path} is held at {(repair.Sites.Count == 0 ? "no site" : string.Join(", ", repair.Sites))}; could also go to {(repair.CouldTake.Count == 0 ? "(no other site)" : string.Join(", ", repair.CouldTake))}";
+        }
+        if (score.ComputedAt is null)
+        {
+            yield return "(not computed yet: the coordinator gathers the nodes' catalogs first)";
+        }
+    }
+
+    private static string Format(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
