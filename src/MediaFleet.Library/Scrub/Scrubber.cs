@@ -64,8 +64,11 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
         return [.. changed, .. due];
     }
 
-    /// <summary>Checks one copy now; a bad one is quarantined before this returns.</summary>
-    public async Task<CheckResult> CheckAsync(FileEntry entry, TokenBucket? budget, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks one copy now; a bad one is quarantined before this returns. <paramref name="read"/> hears of every chunk
+    /// as it is read, so a rate shows between files too.
+    /// </summary>
+    public async Task<CheckResult> CheckAsync(FileEntry entry, TokenBucket? budget, CancellationToken cancellationToken, Action<int>? read = null)
     {
         var physical = Path.Combine(store.Root.FullPath, entry.Path);
         var info = new FileInfo(physical);
@@ -78,19 +81,23 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
             return await BadAsync(entry, $"{info.Length} bytes on disk, the catalog says {entry.Size}", 0, cancellationToken).ConfigureAwait(false);
         }
         Sha256Digest digest;
-        long read = 0;
+        long total = 0;
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using var stream = new FileStream(physical, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            // Plain blocking reads of 1 MiB: on Linux an "asynchronous" file read is a blocking one on another pool
+            // thread, and the hop per chunk cost a third of the throughput.
+            using var stream = new FileStream(physical, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.SequentialScan);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
             try
             {
                 int n;
-                while ((n = await stream.ReadAsync(buffer.AsMemory(0, ChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
+                while ((n = stream.Read(buffer, 0, ChunkBytes)) > 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     hash.AppendData(buffer, 0, n);
-                    read += n;
+                    total += n;
+                    read?.Invoke(n);
                     if (budget is not null)
                     {
                         await budget.TakeAsync(n, cancellationToken).ConfigureAwait(false);
@@ -105,15 +112,15 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
         }
         catch (FileNotFoundException)
         {
-            return await BadAsync(entry, "absent from the folder", read, cancellationToken).ConfigureAwait(false);
+            return await BadAsync(entry, "absent from the folder", total, cancellationToken).ConfigureAwait(false);
         }
         if (digest != entry.Sha256)
         {
-            return await BadAsync(entry, $"its bytes hash to {digest.Hex}, the catalog says {entry.Sha256.Hex}", read, cancellationToken).ConfigureAwait(false);
+            return await BadAsync(entry, $"its bytes hash to {digest.Hex}, the catalog says {entry.Sha256.Hex}", total, cancellationToken).ConfigureAwait(false);
         }
         return await store.RecordVerifiedAsync(entry, time.GetUtcNow(), cancellationToken).ConfigureAwait(false)
-            ? new CheckResult(entry.Path, CheckOutcome.Good, "ok", read)
-            : new CheckResult(entry.Path, CheckOutcome.Changed, "replaced while it was read", read);
+            ? new CheckResult(entry.Path, CheckOutcome.Good, "ok", total)
+            : new CheckResult(entry.Path, CheckOutcome.Changed, "replaced while it was read", total);
     }
 
     private async Task<CheckResult> BadAsync(FileEntry entry, string finding, long read, CancellationToken cancellationToken)

@@ -37,10 +37,12 @@ public sealed class ScrubProgress
         }
     }
 
+    /// <summary>Bytes as they are read (per chunk), so the read rate shows within a large file too.</summary>
+    public void AddBytes(int bytes) => Interlocked.Add(ref _bytes, bytes);
+
     public void Record(CheckResult result)
     {
         Interlocked.Increment(ref _checked);
-        Interlocked.Add(ref _bytes, result.Bytes);
         lock (_gate)
         {
             _roundDone++;

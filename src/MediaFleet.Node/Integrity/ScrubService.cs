@@ -27,7 +27,7 @@ internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, Scru
                 var bad = 0;
                 foreach (var entry in due)
                 {
-                    var result = await scrubber.CheckAsync(entry, budget, stoppingToken).ConfigureAwait(false);
+                    var result = await scrubber.CheckAsync(entry, budget, stoppingToken, progress.AddBytes).ConfigureAwait(false);
                     progress.Record(result);
                     bad += result.Outcome == CheckOutcome.Bad ? 1 : 0;
                 }

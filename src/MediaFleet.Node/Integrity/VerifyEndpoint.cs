@@ -31,7 +31,7 @@ internal static class VerifyEndpoint
             long done = 0, bad = 0;
             foreach (var entry in files)
             {
-                var result = await scrubber.CheckAsync(entry, budget: null, cancel).ConfigureAwait(false);
+                var result = await scrubber.CheckAsync(entry, budget: null, cancel, progress.AddBytes).ConfigureAwait(false);
                 progress.Record(result);
                 done++;
                 bad += result.Outcome == CheckOutcome.Bad ? 1 : 0;
