@@ -5,6 +5,7 @@ using MediaFleet.Coordinator.Dashboard;
 using MediaFleet.Coordinator.Heartbeats;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.Proxy;
+using MediaFleet.Coordinator.Scores;
 using MediaFleet.Coordinator.States;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -21,8 +22,9 @@ public static class CoordinatorApp
     public static Task<WebApplication> BuildAsync(IConfiguration configuration, Action<ILoggingBuilder>? logging = null)
     {
         var options = CoordinatorOptions.From(configuration);
+        var scores = ScoreOptions.From(configuration);
         var auth = AuthOptions.From(configuration);
-        var errors = options.Validate().Concat(auth.Validate()).ToList();
+        var errors = options.Validate().Concat(scores.Validate()).Concat(auth.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidSettingsException(errors);
@@ -50,6 +52,10 @@ public static class CoordinatorApp
         builder.Services.AddSingleton<ServerRegistry>();
         builder.Services.AddSingleton<CoordinatorMetrics>();
         builder.Services.AddHostedService<SilenceWatch>();
+        builder.Services.AddSingleton(scores);
+        builder.Services.AddSingleton<CatalogGatherer>();
+        builder.Services.AddSingleton<ScoreKeeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ScoreKeeper>());
         if (options.NginxConf is not null)
         {
             builder.Services.AddSingleton<NginxFileKeeper>();
@@ -79,6 +85,7 @@ public static class CoordinatorApp
         app.UseStatusCodePages(context => Problem.ForStatus(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         app.MapHeartbeats();
         app.MapDashboard();
+        app.MapScores();
         app.MapPrometheusScrapingEndpoint();
 
         app.Lifetime.ApplicationStarted.Register(() =>

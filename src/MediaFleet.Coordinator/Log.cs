@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(3040, LogLevel.Warning, "catalog of {Id} not fetched: {Reason}; its last one is used")]
     public static partial void CatalogFetchFailed(ILogger logger, string id, string reason);
+
+    [LoggerMessage(3041, LogLevel.Information, "preservation score: {Files} files, collection {Collection}")]
+    public static partial void Scored(ILogger logger, int files, double collection);
 }

@@ -88,8 +88,16 @@ public sealed class TestNode : IAsyncDisposable
         return http;
     }
 
+    private bool _disposed;
+
+    /// <summary>Stops the node as SIGTERM would (a last heartbeat, then the host); a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();

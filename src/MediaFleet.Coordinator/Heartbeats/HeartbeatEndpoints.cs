@@ -22,8 +22,7 @@ internal static class HeartbeatEndpoints
         }).RequireAccess(AccessLevel.Read);
         app.MapGet("/v1/coordinator", (ServerRegistry registry, CoordinatorOptions options, IServiceProvider services) =>
         {
-            var trusted = registry.Snapshot().Where(s => s.Last.Primary && s.State != ServerState.Down).MaxBy(s => s.Last.Version);
-            var state = new CoordinatorStateDto(registry.StartedAt, registry.GraceOver, trusted?.Last.Id, registry.PrimaryConflict,
+            var state = new CoordinatorStateDto(registry.StartedAt, registry.GraceOver, registry.TrustedPrimaryId, registry.PrimaryConflict,
                 services.GetService<NginxFileKeeper>()?.Describe(), options.Proxy);
             return TypedResults.Json(state, CoordinatorJson.Default.CoordinatorStateDto);
         }).RequireAccess(AccessLevel.Read);

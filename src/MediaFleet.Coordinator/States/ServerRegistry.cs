@@ -50,6 +50,18 @@ internal sealed class ServerRegistry
         }
     }
 
+    /// <summary>The primary trusted now (not silent, the highest version among claimants), whatever its load.</summary>
+    public string? TrustedPrimaryId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last), _time.GetUtcNow(), _options.SilenceLimit).Trusted?.Id;
+            }
+        }
+    }
+
     /// <summary>Takes a validated heartbeat; returns true when a published state changed.</summary>
     public bool Record(Heartbeat heartbeat)
     {

@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+using MediaFleet.Contracts.Coordinator;
+using MediaFleet.Contracts.Files;
+using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Coordinator.States;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+
+namespace MediaFleet.Coordinator.Scores;
+
+/// <summary>
+/// Gathers the nodes' catalogs every <c>Score:RefreshSeconds</c> and scores them (DESIGN.md section 9). The files are
+/// the trusted primary's catalog; every node heard of gets a column, its copies judged against the primary's digests.
+/// Nodes without a <c>--site</c> share one unnamed site: no site is assumed to be a different place.
+/// </summary>
+internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gatherer, ScoreOptions options, TimeProvider time, ILogger<ScoreKeeper> logger) : BackgroundService
+{
+    private readonly Lock _gate = new();
+    private (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? _latest;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RefreshSeconds), time);
+        do
+        {
+            await gatherer.GatherAsync(stoppingToken).ConfigureAwait(false);
+            Compute();
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Scores what was gathered last; without a known primary there is nothing to score against.</summary>
+    public void Compute()
+    {
+        var now = time.GetUtcNow();
+        var servers = registry.Snapshot();
+        var primary = registry.TrustedPrimaryId;
+        var catalogs = gatherer.Catalogs;
+        if (primary is null || !catalogs.TryGetValue(primary, out var truth))
+        {
+            return;
+        }
+        var files = truth.Copies.Values
+            .Where(c => c.State != "missing" && LibraryPath.TryParse(c.Path, out _, out _) && Sha256Digest.TryParseHex(c.Sha256, out _))
+            .OrderBy(c => c.Path, StringComparer.Ordinal)
+            .ToList();
+        var table = new FileTable(
+            [.. files.Select(c => LibraryPath.Parse(c.Path))],
+            [.. files.Select(c => Sha256Digest.ParseHex(c.Sha256))],
+            [.. files.Select(c => c.Modified ?? c.VerifiedAt ?? now)]);
+        var columns = servers.Select(server =>
+        {
+            var copies = catalogs.TryGetValue(server.Last.Id, out var catalog) ? catalog.Copies : null;
+            var column = ImmutableArray.CreateBuilder<CopyState>(files.Count);
+            foreach (var file in files)
+            {
+                column.Add(copies is not null && copies.TryGetValue(file.Path, out var copy) ? Judge(copy, file) : CopyState.Absent);
+            }
+            return new CopyColumn(server.Last.Id, server.Last.Site, server.Last.ReceivedAt, column.MoveToImmutable());
+        });
+        var input = new ScoringInput(table, columns);
+        var report = PreservationScorer.Score(input, options.ToSettings(), now);
+        lock (_gate)
+        {
+            _latest = (report, input, now);
+        }
+        Log.Scored(logger, files.Count, report.Collection);
+    }
+
+    private static CopyState Judge(CopyDto copy, CopyDto truth) => copy.State switch
+    {
+        "corrupt" => CopyState.Corrupt,
+        "ok" when copy.Sha256 != truth.Sha256 => CopyState.OtherDigest,
+        "ok" => CopyState.Ok(copy.VerifiedAt),
+        _ => CopyState.Absent,
+    };
+
+    /// <summary>The collection's, the servers' and the worst files' scores, or an empty report before the first one.</summary>
+    public ScoreDto Describe(int worst = 20)
+    {
+        (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? latest;
+        lock (_gate)
+        {
+            latest = _latest;
+        }
+        if (latest is not { } l)
+        {
+            return new ScoreDto(options.MaxScore, Label(options.MaxScore), options.MaxScore, 0, [], [], [], null);
+        }
+        var sites = l.Input.Nodes.ToDictionary(n => n.NodeId, n => n.Site);
+        return new ScoreDto(
+            l.Report.Collection,
+            Label(l.Report.Collection),
+            options.MaxScore,
+            l.Input.Files.Count,
+            [.. l.Report.Servers.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new ServerScoreDto(s.Key, sites.GetValueOrDefault(s.Key) is { Length: > 0 } site ? site : null, s.Value, Label(s.Value)))],
+            [.. l.Report.FilesBelow(options.MaxScore).Take(worst).Select(f => new FileScoreDto(f.Path.Value, f.Score, Label(f.Score)))],
+            [.. l.Report.Shortfalls.Select(s => new RepairDto(s.Path.Value, s.Score, s.HeldAt, s.CouldTake))],
+            l.At);
+    }
+
+    /// <summary>Every file scoring below <paramref name="below"/>, worst first.</summary>
+    public IReadOnlyList<FileScoreDto> FilesBelow(double below)
+    {
+        ScoreReport? report;
+        lock (_gate)
+        {
+            report = _latest?.Report;
+        }
+        return report is null ? [] : [.. report.FilesBelow(below).Select(f => new FileScoreDto(f.Path.Value, f.Score, Label(f.Score)))];
+    }
+
+    /// <summary>For the Prometheus gauges: the collection's and each server's score, when computed.</summary>
+    public (double Collection, IReadOnlyDictionary<string, double> Servers)? Gauges()
+    {
+        lock (_gate)
+        {
+            return _latest is { } l ? (l.Report.Collection, l.Report.Servers) : null;
+        }
+    }
+
+    private string Label(double score) => ScoreLabels.Of(score, options.MaxScore).Text();
+}
