@@ -15,6 +15,7 @@ public sealed class DemoTests
         Assert.Matches(@"server 127\.0\.0\.1:\d+ backup;", run.Out);
         Assert.Matches(@"server 127\.0\.0\.1:\d+ down;", run.Out);
         DemoAssert.BalancerStepsHold(run.Out);
+        DemoAssert.IntegrityStepsHold(run.Out);
         // Its own folder, named in the output: the other demo test may be running beside this one with its own.
         var folder = System.Text.RegularExpressions.Regex.Match(run.Out, @"library (/\S*mfleet-demo-[^/\s]+)/primary").Groups[1].Value;
         Assert.NotEmpty(folder);
@@ -53,6 +54,17 @@ internal static class DemoAssert
         var servedLast = last.Split('\n').Where(l => l.Contains("served by", StringComparison.Ordinal)).ToList();
         Assert.Equal(6, servedLast.Count);
         Assert.All(servedLast, line => Assert.Matches(@"^200 OK, \d+ bytes, served by (primary|fresh)$", line));
+    }
+
+    /// <summary>The scrub finds the flipped byte (verify exits 3), the copy is healed and the score is back at 10.</summary>
+    public static void IntegrityStepsHold(string output)
+    {
+        var integrity = Section(output, "== 19.", "== Try it yourself");
+        Assert.Contains("media/clip.mp4: BAD: its bytes hash to", integrity, StringComparison.Ordinal);
+        Assert.Contains("1 BAD (quarantined; being healed)", integrity, StringComparison.Ordinal);
+        Assert.Matches(@"healed after \d+ ms", integrity);
+        Assert.Contains("verify: 3 copies checked, all good", integrity, StringComparison.Ordinal);
+        Assert.EndsWith("collection 10 of 10 (very good), 3 files", Section(output, "$ mfleet score --min 7.5", "  server").Trim(), StringComparison.Ordinal);
     }
 
     private static string Section(string text, string from, string to)

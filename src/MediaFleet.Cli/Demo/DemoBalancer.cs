@@ -77,6 +77,9 @@ internal sealed class DemoBalancer : IAsyncDisposable
             ["Coordinator:Listen"] = CoordinatorUrl,
             ["Coordinator:HeartbeatInterval"] = Interval.ToString(CultureInfo.InvariantCulture),
             ["Coordinator:ReloadDebounce"] = "0.5",
+            // Score often, and let a stopped node's copies stop counting soon, so the demo shows the score move.
+            ["Score:RefreshSeconds"] = "0.3",
+            ["Score:ServerTtlSeconds"] = "5",
             // One machine runs every demo node and they all report its one load average: load cannot tell them apart here.
             ["Coordinator:BackupThreshold"] = "1000",
             ["Coordinator:DownThreshold"] = "2000",

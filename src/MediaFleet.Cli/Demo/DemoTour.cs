@@ -96,6 +96,7 @@ internal sealed class DemoTour : IAsyncDisposable
         await ShowRedirectAsync(follower1, stop.Token).ConfigureAwait(false);
 
         await BalanceAsync(url, follower1, follower2App, follower2, fresh, stop.Token).ConfigureAwait(false);
+        await IntegrityAsync(fresh, stop.Token).ConfigureAwait(false);
 
         Step("Try it yourself");
         _console.Out.WriteLine($"  export MFLEET_TOKEN={_token}");
@@ -133,6 +134,8 @@ internal sealed class DemoTour : IAsyncDisposable
             ["Node:Id"] = name,
             ["Node:ReserveBytes"] = "0",
             ["Node:Coordinator"] = _balancer.CoordinatorUrl,
+            // Two sites, so the preservation score has copies in two places to count.
+            ["Node:Site"] = name is "primary" or "follower-1" ? "home" : "office",
             ["Node:HeartbeatInterval"] = DemoBalancer.Interval.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Auth:Token"] = _token,
         };
@@ -181,6 +184,64 @@ internal sealed class DemoTour : IAsyncDisposable
 
         Step("17. Fetch through the balancer again: only the up nodes answer");
         await FetchThroughBalancerAsync(nodes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Steps 18–20: a flipped byte found by verify, quarantined, healed from upstream; the score dips and recovers.</summary>
+    private async Task IntegrityAsync(string fresh, CancellationToken cancellationToken)
+    {
+        const string path = "media/clip.mp4";
+        string[] coordinator = ["--coordinator", _balancer.CoordinatorUrl, "--token", _token];
+        Step("18. The preservation score: every file at two sites (home: primary, follower-1; office: fresh)");
+        // follower-2, stopped in step 16, holds nothing that counts once silent for ServerTtl (5 s in the demo).
+        var healthy = await ScoreAsync(s => s.ComputedAt is not null && s.Collection >= s.MaxScore
+            && s.Servers.Any(n => n.Id == "follower-2" && n.Score == 0), cancellationToken).ConfigureAwait(false);
+        await MfleetAsync(["score", .. coordinator]).ConfigureAwait(false);
+
+        Step("19. Bit rot: one byte of fresh's copy of media/clip.mp4 flipped by hand; mfleet verify finds it (exit 3)");
+        var copy = Path.Combine(_folder, "fresh", path);
+        var bytes = await File.ReadAllBytesAsync(copy, cancellationToken).ConfigureAwait(false);
+        bytes[bytes.Length / 2] ^= 0x01;
+        await File.WriteAllBytesAsync(copy, bytes, cancellationToken).ConfigureAwait(false);
+        await MfleetAsync(["verify", "media", "--node", fresh, "--token", _token], ExitCodes.CheckFailed).ConfigureAwait(false);
+        var quarantine = Directory.GetFiles(Path.Combine(_folder, "fresh", ".mfleet", "quarantine"), "clip.mp4", SearchOption.AllDirectories);
+        _console.Out.WriteLine($"the bad bytes are kept in {Path.GetRelativePath(Path.Combine(_folder, "fresh"), quarantine.Single())}; the copy is served no more");
+        var dipped = await ScoreAsync(s => s.ComputedAt > healthy.ComputedAt && s.Collection < s.MaxScore, cancellationToken, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        _console.Out.WriteLine(dipped.Collection < dipped.MaxScore
+            ? $"the score dips while the office holds no good copy: collection {dipped.Collection:0.##} ({dipped.Label})"
+            : "(the copy was healed before the coordinator looked again)");
+
+        Step("20. The heal: good bytes from fresh's upstream, checked against the catalog's SHA-256; the score recovers");
+        var started = Stopwatch.GetTimestamp();
+        var client = Client(fresh);
+        while ((await client.GetMissingAsync(cancellationToken).ConfigureAwait(false)).Any(m => m.Path == path))
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        _console.Out.WriteLine($"healed after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+        await MfleetAsync(["verify", "media", "--node", fresh, "--token", _token]).ConfigureAwait(false);
+        await ScoreAsync(s => s.ComputedAt > dipped.ComputedAt && s.Collection >= s.MaxScore, cancellationToken).ConfigureAwait(false);
+        await MfleetAsync(["score", "--min", "7.5", .. coordinator]).ConfigureAwait(false);
+    }
+
+    /// <summary>Polls the coordinator's score until <paramref name="wanted"/> holds; with <paramref name="wait"/>, returns the last one when it passes.</summary>
+    private async Task<ScoreDto> ScoreAsync(Func<ScoreDto, bool> wanted, CancellationToken cancellationToken, TimeSpan? wait = null)
+    {
+        using var http = NodeClient.CreateHttp(new Uri(_balancer.CoordinatorUrl), _token);
+        var client = new CoordinatorClient(http);
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var score = await client.GetScoreAsync(cancellationToken).ConfigureAwait(false);
+            if (wanted(score))
+            {
+                return score;
+            }
+            if (Stopwatch.GetElapsedTime(started) > (wait ?? TimeSpan.FromSeconds(60)))
+            {
+                return wait is not null ? score : throw new CliException($"demo: the score did not reach what was expected; it is {score.Collection} ({score.Label})");
+            }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -297,12 +358,12 @@ internal sealed class DemoTour : IAsyncDisposable
         _console.Out.WriteLine($"== {title}");
     }
 
-    private async Task MfleetAsync(string[] args)
+    private async Task MfleetAsync(string[] args, int expected = ExitCodes.Ok)
     {
-        var shown = args.TakeWhile(a => a != "--node");
+        var shown = args.TakeWhile(a => a is not ("--node" or "--coordinator" or "--token"));
         _console.Out.WriteLine($"$ mfleet {string.Join(' ', shown)}");
-        var code = await CliApp.RunAsync(args, _console.Out, _console.Error).ConfigureAwait(false);
-        if (code != ExitCodes.Ok)
+        var code = await CliApp.RunAsync(args, _console.Out, _console.Out).ConfigureAwait(false);
+        if (code != expected)
         {
             throw new CliException($"demo step 'mfleet {args[0]}' failed with exit code {code}");
         }
