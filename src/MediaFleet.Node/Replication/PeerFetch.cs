@@ -1,15 +1,11 @@
-using MediaFleet.Contracts.Hosting;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Files;
-using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
-using MediaFleet.Node.Configuration;
 
 namespace MediaFleet.Node.Replication;
 

@@ -1,8 +1,4 @@
 using MediaFleet.Contracts.Hosting;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Catalog;
