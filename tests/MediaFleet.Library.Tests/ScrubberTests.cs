@@ -41,6 +41,24 @@ public sealed class ScrubberTests
     }
 
     [Fact]
+    public async Task Due_UrgentPaths_JumpTheQueue_ButOnlyWhenDue()
+    {
+        await using var store = new StoreFixture();
+        await store.PutAsync("a.bin", [1]);
+        store.Time.Advance(TimeSpan.FromDays(1));
+        await store.PutAsync("b.bin", [2]);
+        store.Time.Advance(TimeSpan.FromDays(1));
+        await store.PutAsync("c.bin", [3]);
+        var scrubber = new Scrubber(store.Store, store.Time);
+        var urgent = new HashSet<string>(["b.bin", "c.bin"]);
+
+        var due = scrubber.Due(CheckTtl, store.Time.GetUtcNow() + TimeSpan.FromDays(29), urgent);
+
+        // b is due and urgent, so it goes before the older a; c is urgent but was verified 29 days ago: it waits.
+        Assert.Equal(["b.bin", "a.bin"], due.Select(f => f.Path));
+    }
+
+    [Fact]
     public async Task CheckAsync_GoodCopy_RecordsVerifiedAt()
     {
         await using var store = new StoreFixture();

@@ -40,4 +40,13 @@ public sealed class CoordinatorClient(HttpClient http)
         await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.ScoreDto, cancellationToken).ConfigureAwait(false))!;
     }
+
+    /// <summary><c>GET /v1/score/files?below=X</c>: files scoring below X (null: the coordinator's RepairBelow), worst first.</summary>
+    public async Task<IReadOnlyList<FileScoreDto>> GetFilesBelowAsync(double? below, CancellationToken cancellationToken)
+    {
+        var uri = below is { } x ? "v1/score/files?below=" + x.ToString(System.Globalization.CultureInfo.InvariantCulture) : "v1/score/files";
+        using var response = await http.GetAsync(uri, cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(CoordinatorJson.Default.IReadOnlyListFileScoreDto, cancellationToken).ConfigureAwait(false))!;
+    }
 }

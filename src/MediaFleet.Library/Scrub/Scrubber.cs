@@ -33,9 +33,10 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
     /// <summary>
     /// The copies due for a scheduled check, in DESIGN.md's order: never verified, newest first; then the oldest
     /// <c>verified_at</c>; a copy verified less than <paramref name="checkTtl"/> ago waits. A copy whose size or
-    /// modification time no longer matches the catalog goes first, whatever its age.
+    /// modification time no longer matches the catalog goes first, whatever its age; then the due copies of
+    /// <paramref name="urgent"/> paths (files the preservation score wants repaired).
     /// </summary>
-    public IReadOnlyList<FileEntry> Due(TimeSpan checkTtl, DateTimeOffset now)
+    public IReadOnlyList<FileEntry> Due(TimeSpan checkTtl, DateTimeOffset now, IReadOnlySet<string>? urgent = null)
     {
         var changed = new List<FileEntry>();
         var due = new List<FileEntry>();
@@ -61,6 +62,11 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
             (_, null) => 1,
             var (x, y) => x.Value.CompareTo(y.Value),
         });
+        if (urgent is { Count: > 0 })
+        {
+            // A stable partition: urgent copies first, each part in the order above.
+            due = [.. due.Where(e => urgent.Contains(e.Path)), .. due.Where(e => !urgent.Contains(e.Path))];
+        }
         return [.. changed, .. due];
     }
 
