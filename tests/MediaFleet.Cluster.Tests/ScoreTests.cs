@@ -46,6 +46,11 @@ public sealed class ScoreTests
         var low = await Cli.CliApp.RunAsync(["score", "--min", "6", "--coordinator", coordinator.Url, "--token", TestNode.Token], TextWriter.Null, TextWriter.Null);
         var ok = await Cli.CliApp.RunAsync(["score", "--min", "5", "--coordinator", coordinator.Url, "--token", TestNode.Token], TextWriter.Null, TextWriter.Null);
         Assert.Equal((3, 0), (low, ok));
+
+        // Gathering is incremental after the first listing: a deletion reaches the score as a "deleted" line.
+        await primary.Client.DeleteFileAsync("films/a.mkv", CancellationToken.None);
+        var empty = await ScoreWhenAsync(coordinator, s => s.Files == 0);
+        Assert.Equal(10, empty.Collection);
     }
 
     private static Dictionary<string, string?> Sited(Dictionary<string, string?> settings, string site)

@@ -135,9 +135,24 @@ public sealed class NodeClient
     public IAsyncEnumerable<AdoptLineDto> AdoptAsync(string prefix, CancellationToken cancellationToken) =>
         ReadLinesAsync(new HttpRequestMessage(HttpMethod.Post, "v1/adopt?prefix=" + Uri.EscapeDataString(prefix)), ContractJson.Default.AdoptLineDto, cancellationToken);
 
-    /// <summary>Every copy the node holds with its health, streamed from <c>GET /v1/catalog</c>.</summary>
-    public IAsyncEnumerable<CopyDto> GetCatalogAsync(long since, CancellationToken cancellationToken) =>
-        ReadLinesAsync(new HttpRequestMessage(HttpMethod.Get, "v1/catalog?since=" + since.ToString(CultureInfo.InvariantCulture)), ContractJson.Default.CopyDto, cancellationToken);
+    /// <summary>
+    /// <c>GET /v1/catalog</c>: with the <paramref name="epoch"/> and <paramref name="since"/> of an earlier answer, only the
+    /// copies changed since; otherwise (or after the node restarted) every copy.
+    /// </summary>
+    public async Task<CatalogPage> GetCatalogAsync(long since, string? epoch, CancellationToken cancellationToken)
+    {
+        var uri = "v1/catalog?since=" + since.ToString(CultureInfo.InvariantCulture) + (epoch is null ? "" : "&epoch=" + Uri.EscapeDataString(epoch));
+        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var copies = new List<CopyDto>();
+        await foreach (var copy in ReadLinesAsync(response, ContractJson.Default.CopyDto, cancellationToken).ConfigureAwait(false))
+        {
+            copies.Add(copy);
+        }
+        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? values.First() : "";
+        return new CatalogPage(Header("MFleet-Catalog-Epoch"), long.TryParse(Header("MFleet-Catalog-Seq"), CultureInfo.InvariantCulture, out var seq) ? seq : 0,
+            Header("MFleet-Catalog-Full") != "false", copies);
+    }
 
     /// <summary>Starts <c>POST /v1/verify</c> (re-hash now) and streams one line per checked copy, then <c>done</c>.</summary>
     public IAsyncEnumerable<VerifyLineDto> VerifyAsync(string prefix, CancellationToken cancellationToken) =>

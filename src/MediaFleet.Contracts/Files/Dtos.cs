@@ -59,6 +59,12 @@ public sealed record ScrubDto(bool Enabled, bool Running, long RoundDone, long R
 /// </summary>
 public sealed record CopyDto(string Path, string Sha256, long Size, long Version, DateTimeOffset? VerifiedAt, string State, DateTimeOffset? Modified = null);
 
+/// <summary>
+/// An answer of <c>GET /v1/catalog</c>: the node's catalog epoch and sequence to ask from next time, whether it is a whole
+/// listing (else only copies changed since the sequence asked for, a gone one with state <c>deleted</c>), and the copies.
+/// </summary>
+public sealed record CatalogPage(string Epoch, long Sequence, bool Full, IReadOnlyList<CopyDto> Copies);
+
 /// <summary>One line of <c>POST /v1/verify</c>: a checked copy (<c>good</c>, <c>bad</c>, <c>changed</c>), then <c>done</c>.</summary>
 public sealed record VerifyLineDto(string Event, string? Path, string? Detail, long Done, long Total, long Bad);
 

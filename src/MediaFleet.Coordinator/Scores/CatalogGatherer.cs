@@ -5,12 +5,13 @@ using MediaFleet.Coordinator.States;
 
 namespace MediaFleet.Coordinator.Scores;
 
-/// <summary>One node's copies as last fetched from its <c>GET /v1/catalog</c>.</summary>
-internal sealed record NodeCatalog(string NodeId, IReadOnlyDictionary<string, CopyDto> Copies, DateTimeOffset FetchedAt);
+/// <summary>One node's copies as last fetched from its <c>GET /v1/catalog</c>, and where to ask from next time.</summary>
+internal sealed record NodeCatalog(string NodeId, Dictionary<string, CopyDto> Copies, string Epoch, long Sequence, DateTimeOffset FetchedAt);
 
 /// <summary>
-/// Fetches every known node's catalog (copy health) for the preservation score. A node that cannot be reached keeps
-/// its last catalog: its liveness, not a failed fetch, decides what its copies are worth.
+/// Fetches every known node's catalog (copy health) for the preservation score, incrementally: after the first whole
+/// listing only the copies that changed come over. A node that cannot be reached keeps its last catalog: its liveness,
+/// not a failed fetch, decides what its copies are worth.
 /// </summary>
 internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth, TimeProvider time, ILogger<CatalogGatherer> logger)
 {
@@ -37,14 +38,28 @@ internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth,
             try
             {
                 using var http = CoordinatorClient.CreateHttp(new Uri(node.Url), auth.Token, TimeSpan.FromMinutes(5));
-                var copies = new Dictionary<string, CopyDto>(StringComparer.Ordinal);
-                await foreach (var copy in new NodeClient(http).GetCatalogAsync(0, ct).ConfigureAwait(false))
+                NodeCatalog? known;
+                lock (_gate)
                 {
-                    copies[copy.Path] = copy;
+                    known = _catalogs.GetValueOrDefault(node.Id);
+                }
+                var page = await new NodeClient(http).GetCatalogAsync(known?.Sequence ?? 0, known?.Epoch, ct).ConfigureAwait(false);
+                // Scoring reads the copies only between gatherings, so an incremental page is applied in place.
+                var copies = page.Full || known is null ? new Dictionary<string, CopyDto>(StringComparer.Ordinal) : known.Copies;
+                foreach (var copy in page.Copies)
+                {
+                    if (copy.State == "deleted")
+                    {
+                        copies.Remove(copy.Path);
+                    }
+                    else
+                    {
+                        copies[copy.Path] = copy;
+                    }
                 }
                 lock (_gate)
                 {
-                    _catalogs[node.Id] = new NodeCatalog(node.Id, copies, time.GetUtcNow());
+                    _catalogs[node.Id] = new NodeCatalog(node.Id, copies, page.Epoch, page.Sequence, time.GetUtcNow());
                 }
             }
             catch (Exception e) when (e is HttpRequestException or MediaFleetException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)

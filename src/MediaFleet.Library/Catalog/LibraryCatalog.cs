@@ -30,6 +30,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private readonly SqliteConnection _writer;
     private readonly ConcurrentDictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MissingEntry> _missing = new(StringComparer.Ordinal);
+
+    /// <summary>Which paths' copies changed since a point, for incremental <c>GET /v1/catalog</c>.</summary>
+    public CopyChangeTracker CopyChanges { get; } = new();
     private readonly TimeProvider _time;
     private TaskCompletionSource _changed = NewSignal();
     private long _version;
@@ -226,6 +229,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var old = _files.GetValueOrDefault(path);
         _files[path] = entry;
         _missing.TryRemove(path, out _);
+        CopyChanges.Touch(path);
         Interlocked.Add(ref _totalBytes, size - (old?.Size ?? 0));
         Published(replicated is null ? version : null);
         return entry;
@@ -251,6 +255,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             Interlocked.Add(ref _totalBytes, -old.Size);
         }
         _missing.TryRemove(path, out _);
+        CopyChanges.Touch(path);
         Published(replicated is null ? version : null);
         return version;
     }
@@ -276,6 +281,8 @@ public sealed class LibraryCatalog : IAsyncDisposable
         _missing.TryRemove(toPath, out _);
         var replaced = _files.GetValueOrDefault(toPath);
         _files[toPath] = moved;
+        CopyChanges.Touch(source.Path);
+        CopyChanges.Touch(toPath);
         Interlocked.Add(ref _totalBytes, -(replaced?.Size ?? 0));
         Published(replicated is null ? version : null);
         return version;
@@ -322,6 +329,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         command.Parameters.AddWithValue("$next", nextTry.ToText());
         command.ExecuteNonQuery();
         _missing[path] = entry;
+        CopyChanges.Touch(path);
         return entry;
     }
 
@@ -335,6 +343,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             tx.Commit();
         }
         _files[entry.Path] = verified;
+        CopyChanges.Touch(entry.Path);
         return verified;
     }
 
@@ -366,6 +375,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         }
         _files[entry.Path] = corrupt;
         _missing[entry.Path] = missing;
+        CopyChanges.Touch(entry.Path);
         return corrupt;
     }
 
@@ -378,6 +388,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             tx.Commit();
         }
         _missing.TryRemove(path, out _);
+        CopyChanges.Touch(path);
     }
 
     /// <summary>
