@@ -104,6 +104,10 @@ public static class CoordinatorApp
         return Task.FromResult(app);
     }
 
+    /// <summary>Gathers the nodes' catalogs and scores now, instead of at the next <c>Score:RefreshSeconds</c> (the demo).</summary>
+    public static Task ScoreNowAsync(WebApplication app, CancellationToken cancellationToken) =>
+        app.Services.GetRequiredService<ScoreKeeper>().RefreshAsync(cancellationToken);
+
     /// <summary>The coordinator API's URL once started (port 0 resolved).</summary>
     public static string ApiUrl(WebApplication app) => app.Services.GetRequiredService<ListenEndpoints>().ApiUrl!;
 

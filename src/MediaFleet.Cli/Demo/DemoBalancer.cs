@@ -59,6 +59,9 @@ internal sealed class DemoBalancer : IAsyncDisposable
 
     public static DemoBalancer Prepare(string folder) => new(folder, FreePort());
 
+    /// <summary>Makes the coordinator gather and score now.</summary>
+    public Task ScoreNowAsync(CancellationToken cancellationToken) => CoordinatorApp.ScoreNowAsync(_coordinator!, cancellationToken);
+
     /// <summary>nginx from PATH or /usr/sbin, or null.</summary>
     public static string? FindNginx() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)

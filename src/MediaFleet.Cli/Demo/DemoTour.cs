@@ -205,6 +205,8 @@ internal sealed class DemoTour : IAsyncDisposable
         await MfleetAsync(["verify", "media", "--node", fresh, "--token", _token], ExitCodes.CheckFailed).ConfigureAwait(false);
         var quarantine = Directory.GetFiles(Path.Combine(_folder, "fresh", ".mfleet", "quarantine"), "clip.mp4", SearchOption.AllDirectories);
         _console.Out.WriteLine($"the bad bytes are kept in {Path.GetRelativePath(Path.Combine(_folder, "fresh"), quarantine.Single())}; the copy is served no more");
+        // Score at once: the healer starts within a second, and the dip lasts only until it is done.
+        await _balancer.ScoreNowAsync(cancellationToken).ConfigureAwait(false);
         var dipped = await ScoreAsync(s => s.ComputedAt > healthy.ComputedAt && s.Collection < s.MaxScore, cancellationToken, TimeSpan.FromSeconds(3)).ConfigureAwait(false);
         _console.Out.WriteLine(dipped.Collection < dipped.MaxScore
             ? $"the score dips while the office holds no good copy: collection {dipped.Collection:0.##} ({dipped.Label})"

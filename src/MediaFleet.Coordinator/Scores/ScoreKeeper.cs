@@ -16,6 +16,7 @@ namespace MediaFleet.Coordinator.Scores;
 internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gatherer, ScoreOptions options, TimeProvider time, ILogger<ScoreKeeper> logger) : BackgroundService
 {
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _refresh = new(1, 1);
     private (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? _latest;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -23,14 +24,28 @@ internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gathe
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RefreshSeconds), time);
         do
         {
-            await gatherer.GatherAsync(stoppingToken).ConfigureAwait(false);
-            Compute();
+            await RefreshAsync(stoppingToken).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
+    /// <summary>Gathers the catalogs and scores now; one refresh at a time, as gathering updates catalogs in place.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await gatherer.GatherAsync(cancellationToken).ConfigureAwait(false);
+            Compute();
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
     /// <summary>Scores what was gathered last; without a known primary there is nothing to score against.</summary>
-    public void Compute()
+    private void Compute()
     {
         var now = time.GetUtcNow();
         var servers = registry.Snapshot();
