@@ -66,6 +66,8 @@ public static class NodeApp
         builder.Services.AddSingleton(sp => new Scrubber(sp.GetRequiredService<LibraryStore>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<ScrubService>();
         builder.Services.AddHostedService<Healer>();
+        builder.Services.AddSingleton<RepairList>();
+        builder.Services.AddHostedService<RepairListRefresher>();
         if (options.Coordinator is not null)
         {
             builder.Services.AddHostedService<HeartbeatSender>();

@@ -13,7 +13,7 @@ namespace MediaFleet.Node.Integrity;
 /// coordinator lists (how the primary heals from its followers), installing only bytes whose SHA-256 equals the
 /// catalog's. When no source has them the copy stays listed missing with the reasons, retried with back-off.
 /// </summary>
-internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOptions auth, NodeMetrics metrics, TimeProvider time, ILogger<Healer> logger) : BackgroundService
+internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOptions auth, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,7 +21,8 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
         {
             await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            foreach (var missing in store.Catalog.ListMissing())
+            // Files the preservation score wants repaired come first.
+            foreach (var missing in repairs.First(store.Catalog.ListMissing(), m => m.Path))
             {
                 if (LibraryStore.IsCorrupt(missing) && missing.Sha256 is not null && (missing.NextTryAt is null || missing.NextTryAt <= now)
                     && LibraryPath.TryParse(missing.Path, out var path, out _))

@@ -1,5 +1,3 @@
-using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
 using MediaFleet.Library.Scrub;
 using MediaFleet.Node.Configuration;
 
@@ -9,7 +7,7 @@ namespace MediaFleet.Node.Integrity;
 /// The scheduled scrub (DESIGN.md section 7): rounds of the copies that are due, in the scrubber's order, within the
 /// <c>Scrub:BudgetMBps</c> token bucket; idle between rounds. Off when the budget is 0.
 /// </summary>
-internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, NodeOptions node, AuthOptions auth, ScrubProgress progress, TimeProvider time, ILogger<ScrubService> logger) : BackgroundService
+internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, RepairList repairs, ScrubProgress progress, TimeProvider time, ILogger<ScrubService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,8 +20,7 @@ internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, Node
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.IdleSeconds)), time, stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var urgent = await UrgentAsync(stoppingToken).ConfigureAwait(false);
-            var due = await Task.Run(() => scrubber.Due(options.CheckTtl, time.GetUtcNow(), urgent), stoppingToken).ConfigureAwait(false);
+            var due = await Task.Run(() => scrubber.Due(options.CheckTtl, time.GetUtcNow(), repairs.Paths), stoppingToken).ConfigureAwait(false);
             if (due.Count > 0)
             {
                 progress.StartRound(due.Count, time.GetUtcNow());
@@ -38,28 +35,6 @@ internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, Node
                 Log.ScrubRound(logger, due.Count, bad);
             }
             await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), time, stoppingToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// The files the coordinator's preservation score wants repaired (below <c>RepairBelow</c>): their unverified copies
-    /// jump the queue (DESIGN.md section 9). Without a coordinator, or when it cannot be asked, none.
-    /// </summary>
-    private async Task<IReadOnlySet<string>?> UrgentAsync(CancellationToken cancellationToken)
-    {
-        if (node.Coordinator is not { } coordinator)
-        {
-            return null;
-        }
-        try
-        {
-            using var http = CoordinatorClient.CreateHttp(new Uri(coordinator), auth.Token, TimeSpan.FromSeconds(30));
-            var files = await new CoordinatorClient(http).GetFilesBelowAsync(null, cancellationToken).ConfigureAwait(false);
-            return files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        }
-        catch (Exception e) when (e is HttpRequestException or MediaFleetException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
         }
     }
 }

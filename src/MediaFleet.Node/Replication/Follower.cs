@@ -17,7 +17,7 @@ namespace MediaFleet.Node.Replication;
 /// in <c>missing</c> until a transfer or a later change settles it.
 /// </summary>
 public sealed partial class Follower(
-    LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, ILogger<Follower> logger) : BackgroundService
+    LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, Integrity.RepairList repairs, ILogger<Follower> logger) : BackgroundService
 {
     private const int BatchLimit = 1000;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
@@ -235,7 +235,8 @@ public sealed partial class Follower(
             await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
             // Quarantined copies are the healer's: it looks beyond the upstream when the upstream's copy is bad too.
-            var due = store.Catalog.ListMissing().Where(m => m.Sha256 is not null && !LibraryStore.IsCorrupt(m) && (m.NextTryAt is null || m.NextTryAt <= now)).ToList();
+            // Files the preservation score wants repaired come first.
+            var due = repairs.First(store.Catalog.ListMissing().Where(m => m.Sha256 is not null && !LibraryStore.IsCorrupt(m) && (m.NextTryAt is null || m.NextTryAt <= now)), m => m.Path);
             if (due.Count == 0)
             {
                 continue;
