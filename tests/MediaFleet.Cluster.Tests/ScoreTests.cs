@@ -5,10 +5,11 @@ using MediaFleet.Testing;
 namespace MediaFleet.Cluster.Tests;
 
 /// <summary>The preservation score from real nodes' catalogs (DESIGN.md section 9, issue 6's acceptance).</summary>
+[Collection(ProcessCollection.Name)]
 public sealed class ScoreTests
 {
     [Fact]
-    public async Task NodeSilentPastServerTtl_DrivesItsCopiesToZero_AndTheCollectionScoreDown()
+    public async Task NodeKilledPastServerTtl_DrivesItsCopiesToZero_AndTheCollectionScoreDown()
     {
         await using var coordinator = await TestCoordinator.StartAsync(new Dictionary<string, string?>
         {
@@ -16,19 +17,27 @@ public sealed class ScoreTests
             ["Score:ServerTtlSeconds"] = "2",
         });
         await using var primary = await TestNode.StartAsync(settings: Sited(coordinator.NodeSettings("p"), "home"));
-        await using var follower = await TestNode.StartFollowerAsync(primary.Url, settings: Sited(coordinator.NodeSettings("f"), "cabin"));
+        // The follower is a process of its own, so it can be killed without a last heartbeat.
+        using var folder = new TempFolder("mfleet-score-");
+        var config = folder.Combine("node.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Node = new { Id = "f", Site = "cabin", Coordinator = coordinator.Url, HeartbeatInterval = TestCoordinator.Interval },
+        }));
+        await using var follower = await NodeProcess.StartAsync(folder.Combine("lib"), ["--upstream", primary.Url, "--config", config]);
+        var followerClient = new Contracts.Client.NodeClient(Contracts.Client.NodeClient.CreateHttp(new Uri(follower.Url), TestNode.Token));
         await using (var body = new MemoryStream(new byte[10_000]))
         {
             await primary.Client.PutFileAsync("films/a.mkv", body, body.Length, null, CancellationToken.None);
         }
-        await Replicas.ConvergedAsync(primary.Client, follower.Client, TimeSpan.FromSeconds(30));
+        await Replicas.ConvergedAsync(primary.Client, followerClient, TimeSpan.FromSeconds(30));
 
         // Two sites with a verified copy each: (10 + 10) / 2 = 10.
         var healthy = await ScoreWhenAsync(coordinator, s => s.Files == 1 && s.Collection == 10);
         Assert.Equal("very good", healthy.Label);
         Assert.Equal([("f", "cabin", 10.0), ("p", "home", 10.0)], healthy.Servers.Select(s => (s.Id, s.Site!, s.Score)));
 
-        await follower.DisposeAsync(); // from now on silent; after ServerTtl its copy counts 0
+        await follower.KillAsync(); // kill -9: from now on silent; after ServerTtl its copy counts 0
 
         // One site left: min(10, 10) / 2 = 5, "bad"; the silent server's own score is 0.
         var degraded = await ScoreWhenAsync(coordinator, s => s.Collection == 5);
