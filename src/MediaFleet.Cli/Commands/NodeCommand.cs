@@ -25,7 +25,7 @@ internal static class NodeCommand
         var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
         var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
-        var command = new Command("node", "run a data node: library, file API, replication")
+        var command = new Command("node", "run a data node: library, file API, replication, heartbeats, scrub and heal")
             { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure };
         command.SetAction(async (parse, cancellationToken) =>
         {
