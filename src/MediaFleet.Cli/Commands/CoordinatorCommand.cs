@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Coordinator;
@@ -25,22 +24,15 @@ internal static class CoordinatorCommand
             { listen, nginxConf, nginxTest, nginxReload, proxy, config, token, insecure };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var flags = new Dictionary<string, string?>();
-            void Flag<T>(Option<T> option, string key)
-            {
-                if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is { } value)
-                {
-                    flags[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
-                }
-            }
-            Flag(listen, "Coordinator:Listen");
-            Flag(nginxConf, "Coordinator:NginxConf");
-            Flag(nginxTest, "Coordinator:NginxTest");
-            Flag(nginxReload, "Coordinator:NginxReload");
-            Flag(proxy, "Coordinator:Proxy");
-            Flag(token, "Auth:Token");
-            Flag(insecure, "Auth:InsecureNoAuth");
-            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags, c =>
+            var flags = new FlagSettings(parse);
+            flags.Add(listen, "Coordinator:Listen");
+            flags.Add(nginxConf, "Coordinator:NginxConf");
+            flags.Add(nginxTest, "Coordinator:NginxTest");
+            flags.Add(nginxReload, "Coordinator:NginxReload");
+            flags.Add(proxy, "Coordinator:Proxy");
+            flags.Add(token, "Auth:Token");
+            flags.Add(insecure, "Auth:InsecureNoAuth");
+            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 CoordinatorOptions.From(c);
                 AuthOptions.From(c);

@@ -1,6 +1,5 @@
 using MediaFleet.Contracts.Hosting;
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using MediaFleet.Cli.Output;
 using MediaFleet.Node;
@@ -29,25 +28,18 @@ internal static class NodeCommand
             { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var flags = new Dictionary<string, string?>();
-            void Flag<T>(Option<T> option, string key)
-            {
-                if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is { } value)
-                {
-                    flags[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
-                }
-            }
-            Flag(data, "Node:Data");
-            Flag(primary, "Node:Primary");
-            Flag(upstream, "Node:Upstream");
-            Flag(listen, "Node:Listen");
-            Flag(id, "Node:Id");
-            Flag(coordinator, "Node:Coordinator");
-            Flag(advertise, "Node:Advertise");
-            Flag(site, "Node:Site");
-            Flag(token, "Auth:Token");
-            Flag(insecure, "Auth:InsecureNoAuth");
-            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags, c =>
+            var flags = new FlagSettings(parse);
+            flags.Add(data, "Node:Data");
+            flags.Add(primary, "Node:Primary");
+            flags.Add(upstream, "Node:Upstream");
+            flags.Add(listen, "Node:Listen");
+            flags.Add(id, "Node:Id");
+            flags.Add(coordinator, "Node:Coordinator");
+            flags.Add(advertise, "Node:Advertise");
+            flags.Add(site, "Node:Site");
+            flags.Add(token, "Auth:Token");
+            flags.Add(insecure, "Auth:InsecureNoAuth");
+            var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 NodeOptions.From(c);
                 AuthOptions.From(c);
