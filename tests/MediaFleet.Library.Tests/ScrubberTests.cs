@@ -12,11 +12,7 @@ public sealed class ScrubberTests
     public async Task Due_NothingWhileEveryCopyWasVerifiedWithinCheckTtl_ThenOldestVerifiedFirst()
     {
         await using var store = new StoreFixture();
-        await store.PutAsync("a.bin", [1]);
-        store.Time.Advance(TimeSpan.FromDays(1));
-        await store.PutAsync("b.bin", [2]);
-        store.Time.Advance(TimeSpan.FromDays(1));
-        await store.PutAsync("c.bin", [3]);
+        await PutADayApartAsync(store, "a.bin", "b.bin", "c.bin");
         var scrubber = new Scrubber(store.Store, store.Time);
 
         var early = scrubber.Due(CheckTtl, store.Time.GetUtcNow());
@@ -44,11 +40,7 @@ public sealed class ScrubberTests
     public async Task Due_UrgentPaths_JumpTheQueue_ButOnlyWhenDue()
     {
         await using var store = new StoreFixture();
-        await store.PutAsync("a.bin", [1]);
-        store.Time.Advance(TimeSpan.FromDays(1));
-        await store.PutAsync("b.bin", [2]);
-        store.Time.Advance(TimeSpan.FromDays(1));
-        await store.PutAsync("c.bin", [3]);
+        await PutADayApartAsync(store, "a.bin", "b.bin", "c.bin");
         var scrubber = new Scrubber(store.Store, store.Time);
         var urgent = new HashSet<string>(["b.bin", "c.bin"]);
 
@@ -116,6 +108,19 @@ public sealed class ScrubberTests
         Assert.Equal(CheckOutcome.Changed, result.Outcome);
         Assert.Equal(FileState.Ok, store.Store.Catalog.Find("a.bin")!.State);
         Assert.Equal([9, 9, 9, 9], await File.ReadAllBytesAsync(store.Physical("a.bin")));
+    }
+
+    /// <summary>Writes one small file per name, a day apart on the fake clock (each is verified as it is written).</summary>
+    private static async Task PutADayApartAsync(StoreFixture store, params string[] names)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (i > 0)
+            {
+                store.Time.Advance(TimeSpan.FromDays(1));
+            }
+            await store.PutAsync(names[i], [(byte)(i + 1)]);
+        }
     }
 }
 

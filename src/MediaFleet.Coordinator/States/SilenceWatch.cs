@@ -15,8 +15,7 @@ internal sealed class SilenceWatch(ServerRegistry registry, Configuration.Coordi
         using var timer = new PeriodicTimer(period, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            registry.Tick();
-            LogChanges();
+            LogChanges(); // its snapshot ticks the registry first: silence is applied there
         }
     }
 
