@@ -192,7 +192,8 @@ public sealed partial class Follower(
     }
 
     /// <summary>Makes <paramref name="path"/> hold <paramref name="sha256"/>: already there, a local copy, or a transfer.</summary>
-    private async Task<bool> PutAsync(LibraryPath path, Sha256Digest sha256, long? size, DataVersion version, CancellationToken cancellationToken)
+    /// <param name="retry">A retry of a missing entry: it yields to any later change of the path that settled it meanwhile.</param>
+    private async Task<bool> PutAsync(LibraryPath path, Sha256Digest sha256, long? size, DataVersion version, CancellationToken cancellationToken, bool retry = false)
     {
         try
         {
@@ -204,7 +205,7 @@ public sealed partial class Follower(
             }
             if (store.FindByDigest(sha256) is { } local)
             {
-                var copy = await store.CopyLocalAsync(local, path, version, cancellationToken).ConfigureAwait(false);
+                var copy = await store.CopyLocalAsync(local, path, version, cancellationToken, retry).ConfigureAwait(false);
                 if (copy.Succeeded)
                 {
                     metrics.LocalCopy();
@@ -212,7 +213,7 @@ public sealed partial class Follower(
                 }
             }
             var partial = await upstream.FetchAsync(path, sha256, size, cancellationToken).ConfigureAwait(false);
-            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken).ConfigureAwait(false);
+            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken, retry).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw new TransferFailedException(result.Detail ?? result.Status.ToString());
@@ -224,8 +225,10 @@ public sealed partial class Follower(
             var previous = store.Catalog.FindMissing(path.Value);
             var attempts = previous is not null && previous.Version == version ? previous.Attempts : 0;
             var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), options.RetryMaxSeconds));
-            await store.RecordMissingAsync(path.Value, version, sha256, e.Message, time.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
-            Log.Missing(logger, path.Value, version.Value, e.Message, wait.TotalSeconds);
+            if (await store.RecordMissingAsync(path.Value, version, sha256, e.Message, time.GetUtcNow() + wait, cancellationToken, retry).ConfigureAwait(false) is not null)
+            {
+                Log.Missing(logger, path.Value, version.Value, e.Message, wait.TotalSeconds);
+            }
             return false;
         }
     }
@@ -253,7 +256,7 @@ public sealed partial class Follower(
                 {
                     if (LibraryPath.TryParse(missing.Path, out var path, out _))
                     {
-                        await PutAsync(path, missing.Sha256!.Value, null, missing.Version, stoppingToken).ConfigureAwait(false);
+                        await PutAsync(path, missing.Sha256!.Value, null, missing.Version, stoppingToken, retry: true).ConfigureAwait(false);
                     }
                 }
                 await store.PublishFollowerVersionAsync(stoppingToken).ConfigureAwait(false);

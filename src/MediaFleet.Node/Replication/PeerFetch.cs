@@ -126,8 +126,12 @@ internal static class PeerFetch
             catch (Exception e) when (e is IOException or HttpRequestException
                                       || e is OperationCanceledException && silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                // The bytes so far stay in the partial file: the next attempt resumes after them.
+                // The bytes so far stay in the partial file: the next attempt resumes after them. An empty one goes.
                 var now = File.Exists(partial) ? new FileInfo(partial).Length : 0;
+                if (now == 0)
+                {
+                    File.Delete(partial);
+                }
                 var why = e is OperationCanceledException
                     ? $"no bytes from {source} for {idle.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s"
                     : e.Message;
