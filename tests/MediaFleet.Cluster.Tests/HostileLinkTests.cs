@@ -40,4 +40,23 @@ public sealed class HostileLinkTests
         await primary.Client.PutFileAsync("after.bin", new MemoryStream(after), after.Length, null, CancellationToken.None);
         await Replicas.ConvergedAsync(primary.Client, follower.Client, TimeSpan.FromSeconds(60));
     }
+
+    [Fact]
+    public async Task PartialTransferOfAPathDeletedUpstream_IsRemovedWhenTheDeleteApplies()
+    {
+        // Bug 8: partial-* files of deleted paths stayed in .mfleet/tmp until a restart.
+        await using var primary = await TestNode.StartAsync();
+        await using var proxy = new GatedProxy(new Uri(primary.Url).Port, 300_000);
+        await using var follower = await TestNode.StartFollowerAsync(proxy.Url, settings: new Dictionary<string, string?> { ["Node:TransferIdleSeconds"] = "2" });
+        var bytes = RandomNumberGenerator.GetBytes(2 << 20);
+        await primary.Client.PutFileAsync("doomed.bin", new MemoryStream(bytes), bytes.Length, null, CancellationToken.None);
+        var temp = Path.Combine(follower.Library, ".mfleet", "tmp");
+        await Eventually.TrueAsync(() => Directory.EnumerateFiles(temp, "partial-*").Any(f => new FileInfo(f).Length > 0), "part of doomed.bin on the follower");
+
+        // The transfer goes silent, is given up, and its resume finds the path gone: the delete settles it.
+        await primary.Client.DeleteFileAsync("doomed.bin", CancellationToken.None);
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client, TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => !Directory.EnumerateFiles(temp).Any(), "an empty .mfleet/tmp", TimeSpan.FromSeconds(10));
+    }
 }
