@@ -40,4 +40,16 @@ public static class RoleHost
     /// <summary>The URLs a started host listens on, with real ports (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(IServiceProvider services) =>
         services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>
+    /// After the host stopped: the first background service that ended with an exception, as "Name failed: error",
+    /// or null when none did. The host stops itself when a service fails; this lets the role's command exit non-zero
+    /// instead of looking like a clean stop.
+    /// </summary>
+    public static string? BackgroundFailure(IServiceProvider services) =>
+        services.GetServices<IHostedService>()
+            .OfType<BackgroundService>()
+            .Where(service => service.ExecuteTask is { IsFaulted: true })
+            .Select(service => $"{service.GetType().Name} failed: {service.ExecuteTask!.Exception!.GetBaseException().Message}")
+            .FirstOrDefault();
 }
