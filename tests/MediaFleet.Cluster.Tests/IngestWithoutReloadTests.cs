@@ -20,7 +20,8 @@ public sealed class IngestWithoutReloadTests
         using var folder = new TempFolder("mfleet-ingest-reload-");
         var (primaryPort, followerPort) = (NodeProcess.FreePort(), NodeProcess.FreePort());
         var nginx = folder.Combine("upstreams.conf");
-        var text = $"upstream media {{\n    server 127.0.0.1:{primaryPort} weight=2;\n    server 127.0.0.1:{followerPort};\n}}\n";
+        // Real nodes report the machine's real load; this test is about versions, not load.
+        var text = $"# backup_threshold=1000 down_threshold=2000\nupstream media {{\n    server 127.0.0.1:{primaryPort} weight=2;\n    server 127.0.0.1:{followerPort};\n}}\n";
         await File.WriteAllTextAsync(nginx, text);
         await using var coordinator = await TestCoordinator.StartAsync(new Dictionary<string, string?>
         {
@@ -28,6 +29,8 @@ public sealed class IngestWithoutReloadTests
             ["Coordinator:NginxTest"] = $"sh -c 'echo t >> {folder.Combine("tests")}'",
             ["Coordinator:NginxReload"] = $"sh -c 'echo r >> {folder.Combine("reloads")}'",
             ["Coordinator:HeartbeatInterval"] = "0.5",
+            ["Coordinator:BackupThreshold"] = "1000",
+            ["Coordinator:DownThreshold"] = "2000",
             ["Coordinator:DownAfter"] = DownAfter.ToString(CultureInfo.InvariantCulture),
         });
         // The primary heartbeats rarely and the follower often, so the follower reports the new version first.

@@ -39,7 +39,10 @@ internal static class CoordinatorCommand
             });
             await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
             await app.RunAsync().ConfigureAwait(false);
-            return ExitCodes.Ok;
+            // The host stops itself when a background service dies: that is a failure, not a clean stop.
+            return RoleHost.BackgroundFailure(app.Services) is { } failure
+                ? throw new CliException($"the coordinator stopped: {failure}")
+                : ExitCodes.Ok;
         });
         return command;
     }
