@@ -12,7 +12,7 @@ public sealed class RoleHostTests
     [Fact]
     public async Task BackgroundFailure_AServiceThrew_NamesItAndItsError_AndTheHostStopped()
     {
-        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
+        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
         builder.Services.AddHostedService<Quiet>();
         builder.Services.AddHostedService<Crashing>();
         await using var app = builder.Build();
@@ -25,7 +25,7 @@ public sealed class RoleHostTests
     [Fact]
     public async Task BackgroundFailure_StoppedCleanly_IsNull()
     {
-        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
+        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
         builder.Services.AddHostedService<Quiet>();
         await using var app = builder.Build();
         await app.StartAsync();
