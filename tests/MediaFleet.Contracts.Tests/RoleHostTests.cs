@@ -10,16 +10,17 @@ namespace MediaFleet.Contracts.Tests;
 public sealed class RoleHostTests
 {
     [Fact]
-    public async Task BackgroundFailure_AServiceThrew_NamesItAndItsError_AndTheHostStopped()
+    public async Task RunUntilStopped_AServiceThrew_StopsAndNamesItAndItsError()
     {
         var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
         builder.Services.AddHostedService<Quiet>();
         builder.Services.AddHostedService<Crashing>();
         await using var app = builder.Build();
 
-        await app.RunAsync().WaitAsync(TimeSpan.FromSeconds(30)); // the failure stops the host by itself
+        var failure = await RoleHost.RunUntilStoppedAsync(app).WaitAsync(TimeSpan.FromSeconds(30)); // the failure stops the host by itself
 
-        Assert.Equal("Crashing failed: the disk fell out", RoleHost.BackgroundFailure(app.Services));
+        Assert.Equal("Crashing failed: the disk fell out", failure);
+        Assert.Equal(failure, RoleHost.BackgroundFailure(app.Services));
     }
 
     [Fact]
@@ -40,11 +41,16 @@ public sealed class RoleHostTests
         protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Delay(Timeout.Infinite, stoppingToken);
     }
 
-    private sealed class Crashing : BackgroundService
+    /// <summary>Fails once the host serves, as a loop of a running role would.</summary>
+    private sealed class Crashing(IHostApplicationLifetime lifetime) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            await Task.Yield();
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken);
+            }
             throw new InvalidOperationException("the disk fell out");
         }
     }

@@ -38,9 +38,8 @@ internal static class CoordinatorCommand
                 AuthOptions.From(c);
             });
             await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
-            await app.RunAsync().ConfigureAwait(false);
             // The host stops itself when a background service dies: that is a failure, not a clean stop.
-            return RoleHost.BackgroundFailure(app.Services) is { } failure
+            return await RoleHost.RunUntilStoppedAsync(app).ConfigureAwait(false) is { } failure
                 ? throw new CliException($"the coordinator stopped: {failure}")
                 : ExitCodes.Ok;
         });
