@@ -41,12 +41,24 @@ internal static partial class Log
     [LoggerMessage(3025, LogLevel.Error, "nginx file {File} cannot be read: {Error}")]
     public static partial void Unreadable(ILogger logger, string file, string error);
 
+    [LoggerMessage(3026, LogLevel.Information, "nginx test passes again for {File}")]
+    public static partial void TestPassesAgain(ILogger logger, string file);
+
     [LoggerMessage(3030, LogLevel.Warning, "balancer: no server is up or backup; answering 503")]
     public static partial void NoServer(ILogger logger);
 
-    [LoggerMessage(3040, LogLevel.Warning, "catalog of {Id} not fetched: {Reason}; its last one is used")]
+    [LoggerMessage(3040, LogLevel.Warning, "catalog of {Id} not fetched: {Reason}; its last one is used (logged once until it changes or recovers)")]
     public static partial void CatalogFetchFailed(ILogger logger, string id, string reason);
 
     [LoggerMessage(3041, LogLevel.Information, "preservation score: {Files} files, collection {Collection}")]
     public static partial void Scored(ILogger logger, int files, double collection);
+
+    [LoggerMessage(3042, LogLevel.Information, "catalog of {Id} fetched again")]
+    public static partial void CatalogFetchRecovered(ILogger logger, string id);
+
+    [LoggerMessage(3050, LogLevel.Error, "{Loop} failed, will try again after a back-off (logged once until it changes or recovers): {Error}")]
+    public static partial void LoopFailed(ILogger logger, string loop, string error, Exception exception);
+
+    [LoggerMessage(3051, LogLevel.Information, "{Loop} works again")]
+    public static partial void LoopRecovered(ILogger logger, string loop);
 }

@@ -90,6 +90,18 @@ public sealed class ClusterStatusTests
     }
 
     [Fact]
+    public async Task StatusCoordinator_BuiltInBalancerOnPortZero_ShowsItsRealPort()
+    {
+        await using var coordinator = await TestCoordinator.StartAsync(new Dictionary<string, string?> { ["Coordinator:Proxy"] = "http://127.0.0.1:0" });
+
+        var run = await CliRun.RunAsync("status", "--coordinator", coordinator.Url, "--token", TestNode.Token);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain(":0\n", run.Out, StringComparison.Ordinal);
+        Assert.Contains($"built-in balancer: {coordinator.ProxyUrl}", run.Lines);
+    }
+
+    [Fact]
     public async Task StatusCoordinator_Unreachable_Exits1WithOneLine()
     {
         var run = await CliRun.RunAsync("status", "--coordinator", $"http://127.0.0.1:{NodeProcess.FreePort()}");

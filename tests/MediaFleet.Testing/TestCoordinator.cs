@@ -41,8 +41,9 @@ public sealed class TestCoordinator : IAsyncDisposable
     /// <summary>
     /// Starts a coordinator. <paramref name="settings"/> are configuration keys such as
     /// <c>Coordinator:NginxConf</c>; <c>Coordinator:Proxy</c> = <c>http://127.0.0.1:0</c> adds the balancer.
+    /// <paramref name="logs"/>, when given, receives every log entry as well.
     /// </summary>
-    public static async Task<TestCoordinator> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<TestCoordinator> StartAsync(IDictionary<string, string?>? settings = null, CapturedLogs? logs = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -56,7 +57,15 @@ public sealed class TestCoordinator : IAsyncDisposable
             values[key] = value;
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var app = await CoordinatorApp.BuildAsync(configuration, logging => logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug));
+        var app = await CoordinatorApp.BuildAsync(configuration, logging =>
+        {
+            logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug);
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+                logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
+            }
+        });
         await app.StartAsync();
         return new TestCoordinator(app);
     }

@@ -38,8 +38,10 @@ internal static class CoordinatorCommand
                 AuthOptions.From(c);
             });
             await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
-            await app.RunAsync().ConfigureAwait(false);
-            return ExitCodes.Ok;
+            // The host stops itself when a background service dies: that is a failure, not a clean stop.
+            return await RoleHost.RunUntilStoppedAsync(app).ConfigureAwait(false) is { } failure
+                ? throw new CliException($"the coordinator stopped: {failure}")
+                : ExitCodes.Ok;
         });
         return command;
     }

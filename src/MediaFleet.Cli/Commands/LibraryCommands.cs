@@ -274,7 +274,7 @@ internal static class LibraryCommands
         {
             var lines = Common.Client(parse, node, token).VerifyAsync(parse.GetValue(prefix) ?? "", cancellationToken);
             long bad = 0, done = 0;
-            await console.WithProgressAsync("verify", 1, async progress =>
+            await console.WithProgressAsync("verify", ProgressFraction.Scale, async progress =>
             {
                 await foreach (var line in lines.ConfigureAwait(false))
                 {
@@ -287,7 +287,7 @@ internal static class LibraryCommands
                         console.Error.WriteLine($"mfleet: {line.Path}: BAD: {line.Detail}");
                     }
                     (bad, done) = (line.Bad, line.Done);
-                    progress.Report((line.Path ?? "done", line.Total == 0 ? 1 : line.Done / Math.Max(line.Total, 1)));
+                    progress.Report((line.Path ?? "done", ProgressFraction.Of(line.Done, line.Total)));
                 }
                 return 0;
             }).ConfigureAwait(false);
@@ -310,7 +310,7 @@ internal static class LibraryCommands
         {
             var events = Common.Client(parse, node, token).AdoptAsync(parse.GetValue(prefix) ?? "", cancellationToken);
             var mismatches = 0;
-            await console.WithProgressAsync("adopt", 1, async progress =>
+            await console.WithProgressAsync("adopt", ProgressFraction.Scale, async progress =>
             {
                 await foreach (var e in events.ConfigureAwait(false))
                 {
@@ -331,7 +331,7 @@ internal static class LibraryCommands
                             console.Out.WriteLine($"adopt: {e.Detail}; data version {e.Version}");
                             break;
                     }
-                    progress.Report((e.Path ?? "done", e.Total == 0 ? 1 : e.Done / Math.Max(e.Total, 1)));
+                    progress.Report((e.Path ?? "done", ProgressFraction.Of(e.Done, e.Total)));
                 }
                 return 0;
             }).ConfigureAwait(false);

@@ -51,10 +51,19 @@ internal static class ScoreCommand
                     console.Out.WriteLine(line);
                 }
             }
-            if (parse.GetValue(min) is { } bar && score.Collection < bar)
+            if (parse.GetValue(min) is { } bar)
             {
-                console.Error.WriteLine($"mfleet: the collection's score {Format(score.Collection)} is below {Format(bar)}");
-                return ExitCodes.CheckFailed;
+                // Not scored yet is not a pass: a score is never claimed about files that were not scored.
+                if (score.Collection is not { } collection)
+                {
+                    console.Error.WriteLine($"mfleet: the collection is not scored yet, so it is not known to reach {Format(bar)}");
+                    return ExitCodes.CheckFailed;
+                }
+                if (collection < bar)
+                {
+                    console.Error.WriteLine($"mfleet: the collection's score {Format(collection)} is below {Format(bar)}");
+                    return ExitCodes.CheckFailed;
+                }
             }
             return ExitCodes.Ok;
         });
@@ -63,7 +72,12 @@ internal static class ScoreCommand
 
     public static IEnumerable<string> Render(ScoreDto score)
     {
-        yield return $"collection {Format(score.Collection)} of {Format(score.MaxScore)} ({score.Label}), {score.Files} files";
+        if (score.Collection is not { } collection)
+        {
+            yield return $"collection unknown (not scored yet) of {Format(score.MaxScore)}: the coordinator scores once its start-up grace is over and it has heard from the primary";
+            yield break;
+        }
+        yield return $"collection {Format(collection)} of {Format(score.MaxScore)} ({score.Label}), {score.Files} files";
         foreach (var server in score.Servers)
         {
             yield return $"  server {server.Id}{(server.Site is null ? "" : " at " + server.Site)}: {Format(server.Score)} ({server.Label})";
@@ -79,10 +93,6 @@ internal static class ScoreCommand
         foreach (var repair in score.Repair)
         {
             yield return $"repair: {repair.Path} is held at {(repair.Sites.Count == 0 ? "no site" : string.Join(", ", repair.Sites))}; could also go to {(repair.CouldTake.Count == 0 ? "(no other site)" : string.Join(", ", repair.CouldTake))}";
-        }
-        if (score.ComputedAt is null)
-        {
-            yield return "(not computed yet: the coordinator gathers the nodes' catalogs first)";
         }
     }
 

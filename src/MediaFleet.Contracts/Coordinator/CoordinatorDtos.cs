@@ -60,14 +60,18 @@ public sealed record CoordinatorStateDto(
 
 /// <summary><c>GET /v1/score</c>: the collection's score (its worst file's), each server's, the worst files and what to repair.</summary>
 public sealed record ScoreDto(
-    double Collection,
+    double? Collection,
     string Label,
     double MaxScore,
     int Files,
     IReadOnlyList<ServerScoreDto> Servers,
     IReadOnlyList<FileScoreDto> Worst,
     IReadOnlyList<RepairDto> Repair,
-    DateTimeOffset? ComputedAt);
+    DateTimeOffset? ComputedAt)
+{
+    /// <summary>The label before the first scoring pass, when <see cref="Collection"/> is null.</summary>
+    public const string Unknown = "unknown";
+}
 
 /// <summary>A server's score: the worst of its copies.</summary>
 public sealed record ServerScoreDto(string Id, string? Site, double Score, string Label);

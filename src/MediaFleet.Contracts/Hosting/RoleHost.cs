@@ -40,4 +40,28 @@ public static class RoleHost
     /// <summary>The URLs a started host listens on, with real ports (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(IServiceProvider services) =>
         services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>
+    /// Runs a role until it stops (SIGTERM, Ctrl-C, or a background service that died), like <c>RunAsync</c> but
+    /// without disposing it; then <see cref="BackgroundFailure"/>: null after a clean stop, else what failed, so the
+    /// role's command can exit non-zero.
+    /// </summary>
+    public static async Task<string?> RunUntilStoppedAsync(WebApplication app)
+    {
+        await app.StartAsync().ConfigureAwait(false);
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        return BackgroundFailure(app.Services);
+    }
+
+    /// <summary>
+    /// After the host stopped: the first background service that ended with an exception, as "Name failed: error",
+    /// or null when none did. The host stops itself when a service fails; this lets the role's command exit non-zero
+    /// instead of looking like a clean stop.
+    /// </summary>
+    public static string? BackgroundFailure(IServiceProvider services) =>
+        services.GetServices<IHostedService>()
+            .OfType<BackgroundService>()
+            .Where(service => service.ExecuteTask is { IsFaulted: true })
+            .Select(service => $"{service.GetType().Name} failed: {service.ExecuteTask!.Exception!.GetBaseException().Message}")
+            .FirstOrDefault();
 }

@@ -2,7 +2,6 @@ using System.Buffers;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Contracts.Problems;
-using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.States;
 
@@ -20,10 +19,11 @@ internal static class HeartbeatEndpoints
             IReadOnlyList<NodeStateDto> nodes = registry.Snapshot().Select(ToDto).ToList();
             return TypedResults.Json(nodes, CoordinatorJson.Default.IReadOnlyListNodeStateDto);
         }).RequireAccess(AccessLevel.Read);
-        app.MapGet("/v1/coordinator", (ServerRegistry registry, CoordinatorOptions options, IServiceProvider services) =>
+        app.MapGet("/v1/coordinator", (ServerRegistry registry, CoordinatorApp.ListenEndpoints endpoints, IServiceProvider services) =>
         {
+            // The balancer's bound URL, not the configured one: port 0 is resolved.
             var state = new CoordinatorStateDto(registry.StartedAt, registry.GraceOver, registry.TrustedPrimaryId, registry.PrimaryConflict,
-                services.GetService<NginxFileKeeper>()?.Describe(), options.Proxy);
+                services.GetService<NginxFileKeeper>()?.Describe(), endpoints.ProxyUrl);
             return TypedResults.Json(state, CoordinatorJson.Default.CoordinatorStateDto);
         }).RequireAccess(AccessLevel.Read);
     }

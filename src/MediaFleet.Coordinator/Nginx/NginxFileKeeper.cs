@@ -35,6 +35,7 @@ internal sealed class NginxFileKeeper : BackgroundService
     private bool _reloadPending;
     private string? _failedCandidate;
     private DateTimeOffset _failedAt;
+    private string? _loggedTestFailure;
 
     public NginxFileKeeper(ServerRegistry registry, CoordinatorOptions options, TimeProvider time, CoordinatorMetrics metrics, ILogger<NginxFileKeeper> logger)
     {
@@ -83,10 +84,14 @@ internal sealed class NginxFileKeeper : BackgroundService
             Log.Grace(_logger, _file, Math.Round(grace.TotalSeconds, 1));
             await Task.Delay(grace, _time, stoppingToken).ConfigureAwait(false);
         }
+        var guard = new Background.LoopGuard("nginx file keeper", _logger, _time, Fail);
         while (!stoppingToken.IsCancellationRequested)
         {
             var seen = _registry.ChangeCount;
-            await ApplyAsync(stoppingToken).ConfigureAwait(false);
+            if (!await guard.RunAsync(ApplyAsync, stoppingToken).ConfigureAwait(false))
+            {
+                continue; // the back-off has been waited: try again, whatever changed meanwhile
+            }
             using var recheck = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var change = _registry.WaitForChangeAsync(seen, recheck.Token);
             var timer = Task.Delay(Recheck, _time, recheck.Token);
@@ -139,9 +144,18 @@ internal sealed class NginxFileKeeper : BackgroundService
         await WriteDurablyAsync(Previous, current, mode, cancellationToken).ConfigureAwait(false);
         await WriteDurablyAsync(Candidate, next, mode, cancellationToken).ConfigureAwait(false);
         File.Move(Candidate, _file, overwrite: true);
-        Durability.FlushDirectory(folder);
-
-        var failure = await ExternalCommand.RunAsync(_options.NginxTest, ExternalCommand.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        string? failure;
+        try
+        {
+            Durability.FlushDirectory(folder);
+            failure = await ExternalCommand.RunAsync(_options.NginxTest, ExternalCommand.DefaultTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // An untested file must not stay in place for nginx's next reload, by us or anyone.
+            File.Move(Previous, _file, overwrite: true);
+            throw;
+        }
         if (failure is not null)
         {
             File.Move(Previous, _file, overwrite: true);
@@ -150,8 +164,18 @@ internal sealed class NginxFileKeeper : BackgroundService
             _failedAt = _time.GetUtcNow();
             _metrics.Nginx("test_failed");
             Fail(failure);
-            Log.TestFailed(_logger, _file, failure);
+            if (failure != _loggedTestFailure)
+            {
+                // Every change makes a new candidate that fails the same way until someone mends nginx: said once.
+                Log.TestFailed(_logger, _file, failure);
+                _loggedTestFailure = failure;
+            }
             return;
+        }
+        if (_loggedTestFailure is not null)
+        {
+            Log.TestPassesAgain(_logger, _file);
+            _loggedTestFailure = null;
         }
         File.Delete(Previous);
         Durability.FlushDirectory(folder);

@@ -16,6 +16,9 @@ internal sealed record NodeCatalog(string NodeId, Dictionary<string, CopyDto> Co
 internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth, TimeProvider time, ILogger<CatalogGatherer> logger)
 {
     private readonly Dictionary<string, NodeCatalog> _catalogs = new(StringComparer.Ordinal);
+
+    // Why each failing node's last fetch failed: a node that fails the same way on every pass is logged once.
+    private readonly Dictionary<string, string> _failing = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public IReadOnlyDictionary<string, NodeCatalog> Catalogs
@@ -57,14 +60,31 @@ internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth,
                         copies[copy.Path] = copy;
                     }
                 }
+                bool recovered;
                 lock (_gate)
                 {
                     _catalogs[node.Id] = new NodeCatalog(node.Id, copies, page.Epoch, page.Sequence, time.GetUtcNow());
+                    recovered = _failing.Remove(node.Id);
+                }
+                if (recovered)
+                {
+                    Log.CatalogFetchRecovered(logger, node.Id);
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or MediaFleetException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                Log.CatalogFetchFailed(logger, node.Id, e.Message);
+                // Whatever one node answers (garbage, a reset, a bug of ours on its lines), the others are still scored.
+                var reason = $"{e.GetType().Name}: {e.Message}";
+                bool isNew;
+                lock (_gate)
+                {
+                    isNew = _failing.GetValueOrDefault(node.Id) != reason;
+                    _failing[node.Id] = reason;
+                }
+                if (isNew)
+                {
+                    Log.CatalogFetchFailed(logger, node.Id, reason);
+                }
             }
         }).ConfigureAwait(false);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Contracts.Files;
+using MediaFleet.Coordinator.Background;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Digests;
@@ -13,20 +14,41 @@ namespace MediaFleet.Coordinator.Scores;
 /// the trusted primary's catalog; every node heard of gets a column, its copies judged against the primary's digests.
 /// Nodes without a <c>--site</c> share one unnamed site: no site is assumed to be a different place.
 /// </summary>
-internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gatherer, ScoreOptions options, TimeProvider time, ILogger<ScoreKeeper> logger) : BackgroundService
+internal sealed class ScoreKeeper(
+    ServerRegistry registry, CatalogGatherer gatherer, ScoreOptions options, CoordinatorOptions coordinator, TimeProvider time, ILogger<ScoreKeeper> logger)
+    : BackgroundService
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? _latest;
 
+    private bool Scored
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _latest is not null;
+            }
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.RefreshSeconds), time);
-        do
+        // The first pass as soon as the start-up grace is over (DESIGN.md section 9): the nodes have been heard by then.
+        var grace = registry.StartedAt + coordinator.SilenceLimit - time.GetUtcNow();
+        if (grace > TimeSpan.Zero)
         {
-            await RefreshAsync(stoppingToken).ConfigureAwait(false);
+            await Task.Delay(grace, time, stoppingToken).ConfigureAwait(false);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        var guard = new LoopGuard("preservation scoring", logger, time);
+        var refresh = TimeSpan.FromSeconds(options.RefreshSeconds);
+        while (true)
+        {
+            await guard.RunAsync(RefreshAsync, stoppingToken).ConfigureAwait(false);
+            // Until a first score exists (no primary heard yet), try again every heartbeat interval, not every refresh.
+            await Task.Delay(Scored || refresh < coordinator.Interval ? refresh : coordinator.Interval, time, stoppingToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Gathers the catalogs and scores now; one refresh at a time, as gathering updates catalogs in place.</summary>
@@ -90,7 +112,10 @@ internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gathe
         _ => CopyState.Absent,
     };
 
-    /// <summary>The collection's, the servers' and the worst files' scores, or an empty report before the first one.</summary>
+    /// <summary>
+    /// The collection's, the servers' and the worst files' scores; before the first pass no score at all
+    /// (<c>collection</c> null, label <c>unknown</c>): a score is never claimed about files that were not scored.
+    /// </summary>
     public ScoreDto Describe(int worst = 20)
     {
         (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? latest;
@@ -100,7 +125,7 @@ internal sealed class ScoreKeeper(ServerRegistry registry, CatalogGatherer gathe
         }
         if (latest is not { } l)
         {
-            return new ScoreDto(options.MaxScore, Label(options.MaxScore), options.MaxScore, 0, [], [], [], null);
+            return new ScoreDto(null, ScoreDto.Unknown, options.MaxScore, 0, [], [], [], null);
         }
         var sites = l.Input.Nodes.ToDictionary(n => n.NodeId, n => n.Site);
         return new ScoreDto(

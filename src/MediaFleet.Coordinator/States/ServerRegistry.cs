@@ -19,9 +19,10 @@ internal sealed class ServerRegistry
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<string> _conflict = [];
     private string? _primaryId;
-    private long _primaryVersion;
-    private long _primaryPrevious;
-    private DateTimeOffset _primaryChangedAt;
+
+    // The trusted primary's versions as it reported them, oldest first: the last one reported DownAfter ago or more
+    // (the floor), then every later one.
+    private readonly List<(DateTimeOffset At, long Version)> _primaryVersions = [];
 
     public ServerRegistry(CoordinatorOptions options, TimeProvider time)
     {
@@ -219,8 +220,9 @@ internal sealed class ServerRegistry
 
     /// <summary>
     /// The trusted primary's version now, and the floor below which a follower is stale: the version the primary
-    /// reported <c>DownAfter</c> ago, so that a follower is not marked stale (and nginx reloaded twice) for every
-    /// change it applies within a few heartbeats. Records a conflict of two claimants.
+    /// reported <c>DownAfter</c> ago (the first it reported, when it was heard of more recently), so that a follower
+    /// is not marked stale (and nginx reloaded twice) for a change it applies within a few heartbeats. Records a
+    /// conflict of two claimants.
     /// </summary>
     private PrimaryVersion ChoosePrimary(DateTimeOffset now)
     {
@@ -232,17 +234,20 @@ internal sealed class ServerRegistry
         }
         if (primary.Id != _primaryId)
         {
-            (_primaryId, _primaryVersion, _primaryPrevious, _primaryChangedAt) = (primary.Id, primary.Version, primary.Version, DateTimeOffset.MinValue);
+            _primaryId = primary.Id;
+            _primaryVersions.Clear();
         }
-        else if (primary.Version != _primaryVersion)
+        if (_primaryVersions.Count == 0 || _primaryVersions[^1].Version != primary.Version)
         {
-            _primaryPrevious = Floor(now);
-            (_primaryVersion, _primaryChangedAt) = (primary.Version, now);
+            _primaryVersions.Add((primary.ReceivedAt, primary.Version));
         }
-        return new PrimaryVersion(_primaryVersion, Floor(now));
+        var floorAt = now - _options.SilenceLimit;
+        while (_primaryVersions.Count > 1 && _primaryVersions[1].At <= floorAt)
+        {
+            _primaryVersions.RemoveAt(0);
+        }
+        return new PrimaryVersion(primary.Version, _primaryVersions[0].Version);
     }
-
-    private long Floor(DateTimeOffset now) => now - _primaryChangedAt >= _options.SilenceLimit ? _primaryVersion : _primaryPrevious;
 
     private readonly record struct PrimaryVersion(long? Current, long? Floor);
 

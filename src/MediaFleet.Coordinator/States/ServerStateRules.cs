@@ -13,9 +13,10 @@ internal static class ServerStateRules
 
     /// <summary>
     /// Computes a server's state from its last heartbeat (null when none was ever received);
-    /// the first rule that matches wins, in the order DESIGN.md section 6 lists them. A version other than
-    /// <paramref name="primaryVersion"/> is stale; with <paramref name="primaryFloor"/> given, a version from the
-    /// floor up to the primary's is not: a follower gets that much time to catch up with a change.
+    /// the first rule that matches wins, in the order DESIGN.md section 6 lists them. A version below
+    /// <paramref name="primaryVersion"/> is stale; with <paramref name="primaryFloor"/> given (the version the primary
+    /// reported <c>DownAfter</c> ago), only one below the floor is: a follower gets that much time to catch up with a
+    /// change. A version above the primary's is never stale: that follower has only heard of a change first.
     /// </summary>
     public static StateDecision Decide(
         Heartbeat? last, Thresholds thresholds, long? primaryVersion, DateTimeOffset now, TimeSpan downAfter, long? primaryFloor = null)
@@ -40,7 +41,7 @@ internal static class ServerStateRules
         {
             return new(ServerState.Backup, $"load {Format(last.Load)} > {Format(thresholds.Backup)}");
         }
-        if (primaryVersion is { } primary && (last.Version > primary || last.Version < Math.Min(primaryFloor ?? primary, primary)))
+        if (primaryVersion is { } primary && last.Version < Math.Min(primaryFloor ?? primary, primary))
         {
             return new(ServerState.Backup, $"stale: version {last.Version} of {primary}");
         }

@@ -13,9 +13,15 @@ internal sealed class SilenceWatch(ServerRegistry registry, Configuration.Coordi
     {
         var period = TimeSpan.FromTicks(Math.Clamp(options.Interval.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
         using var timer = new PeriodicTimer(period, time);
+        var guard = new Background.LoopGuard("server state ticking", logger, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            LogChanges(); // its snapshot ticks the registry first: silence is applied there
+            // Its snapshot ticks the registry first: silence is applied there.
+            await guard.RunAsync(_ =>
+            {
+                LogChanges();
+                return Task.CompletedTask;
+            }, stoppingToken).ConfigureAwait(false);
         }
     }
 

@@ -49,10 +49,11 @@ internal sealed class KeptNginxFile : IAsyncDisposable
     /// <summary>
     /// Writes <paramref name="text"/> (as Latin-1 bytes) to <c>nginx.conf</c> in a new folder and starts a coordinator
     /// keeping it, heartbeat interval 0.5 s. The test command is <paramref name="test"/>, by default one that counts its
-    /// runs and passes; <paramref name="before"/> may prepare the folder first.
+    /// runs and passes; <paramref name="before"/> may prepare the folder first; <paramref name="logs"/> receives its log.
     /// </summary>
     public static async Task<KeptNginxFile> StartAsync(
-        string text, double downAfter = 2, double debounce = 0.5, Func<TempFolder, string>? test = null, Action<TempFolder, string>? before = null)
+        string text, double downAfter = 2, double debounce = 0.5, Func<TempFolder, string>? test = null, Action<TempFolder, string>? before = null,
+        CapturedLogs? logs = null)
     {
         var folder = new TempFolder("mfleet-nginx-");
         var kept = new KeptNginxFile(folder, folder.Combine("nginx.conf"), TimeSpan.FromSeconds(downAfter));
@@ -72,7 +73,7 @@ internal sealed class KeptNginxFile : IAsyncDisposable
                 ["Coordinator:HeartbeatInterval"] = "0.5",
                 ["Coordinator:DownAfter"] = downAfter.ToString(CultureInfo.InvariantCulture),
                 ["Coordinator:ReloadDebounce"] = debounce.ToString(CultureInfo.InvariantCulture),
-            });
+            }, logs);
             // Ten heartbeats per DownAfter at least: a busy machine must not make a node look silent.
             kept.Pump = new HeartbeatPump(kept.Coordinator.Client, TimeSpan.FromMilliseconds(100));
             return kept;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.States;
@@ -378,12 +379,58 @@ public sealed class ServerRegistryTests
     }
 
     [Fact]
-    public void Record_FollowerAheadOfThePrimary_IsStaleAtOnce()
+    public void Record_FollowerAheadOfThePrimary_HasHeardOfTheChangeFirst_AndIsNotStale()
     {
         _registry.Record(Beat("p", version: 10, primary: true));
+        _registry.Record(Beat("f", version: 10));
 
-        _registry.Record(Beat("f", version: 11));
+        var changed = _registry.Record(Beat("f", version: 11));
 
-        Assert.Equal((ServerState.Backup, "stale: version 11 of 10"), (StateOf("f"), View("f").Reason));
+        Assert.False(changed);
+        Assert.Equal((ServerState.Up, "ok"), (StateOf("f"), View("f").Reason));
+    }
+
+    // Each row: heartbeats in time order as "<id><version>@<second>" (p is the primary, f a follower), the states
+    // published for f after each of its heartbeats (U up, B backup), and how many published changes the heartbeats
+    // after the first of each server made. DownAfter is 6 s: below the version the primary reported 6 s ago is stale.
+    [Theory]
+    // one ingest, the follower heartbeats first: it has only heard of the change first (no change, no reload)
+    [InlineData("p10@0 f10@0 f11@1 p11@2 f11@3", "UUU", 0)]
+    [InlineData("p0@0 f0@0 f1@0.5 f1@1 p1@1.5 f1@2", "UUUU", 0)]
+    // one ingest, the primary first, the follower applies it within DownAfter
+    [InlineData("p10@0 f10@0 p11@1 f10@2 f11@3", "UUU", 0)]
+    // ingests in a row, the follower sometimes ahead, sometimes behind, never by DownAfter
+    [InlineData("p10@0 f10@0 f11@1 p11@2 f11@3 p12@4 f12@5 f13@6 p13@6.5 f13@7", "UUUUUU", 0)]
+    // the follower still below the primary's version DownAfter after the primary reported it: stale
+    [InlineData("p10@0 f10@0 p11@1 f10@4 p11@5 f10@7", "UUB", 1)]
+    // a long ingest (a change every 2 s): the floor is what the primary reported DownAfter ago, not before its first change
+    [InlineData("p10@0 f10@0 p11@2 f10@3 p12@4 f10@5 p13@6 f10@7 p14@8 f10@9", "UUUUB", 1)]
+    [InlineData("p10@0 f10@0 p11@2 f10@3 p12@4 f11@5 p13@6 f12@7 p14@8 f13@9 p15@10 f14@11", "UUUUUU", 0)]
+    public void Record_IngestTheFollowerAppliesWithinDownAfter_ChangesNoState(string beats, string followerStates, int changes)
+    {
+        var start = _time.GetUtcNow();
+        var heard = new HashSet<string>(StringComparer.Ordinal);
+        var published = new List<char>();
+        var changed = 0;
+
+        foreach (var beat in beats.Split(' '))
+        {
+            var (id, version, at) = (beat[..1], long.Parse(beat[1..beat.IndexOf('@')], CultureInfo.InvariantCulture),
+                double.Parse(beat[(beat.IndexOf('@') + 1)..], CultureInfo.InvariantCulture));
+            _time.Advance(start + TimeSpan.FromSeconds(at) - _time.GetUtcNow());
+            var first = heard.Add(id);
+            if (_registry.Record(Beat(id, version: version, primary: id == "p")) && !first)
+            {
+                changed++;
+            }
+            if (id == "f")
+            {
+                published.Add(StateOf("f").ToString()[0]);
+            }
+        }
+
+        Assert.Equal(followerStates, new string([.. published]));
+        Assert.Equal(changes, changed);
+        Assert.Equal(ServerState.Up, StateOf("p"));
     }
 }

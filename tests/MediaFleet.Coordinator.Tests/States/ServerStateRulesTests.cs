@@ -36,9 +36,12 @@ public sealed class ServerStateRulesTests
     [InlineData(0, 0.9, false, false, 15, 15, "Backup", "load 0.9 > 0.7")]
     [InlineData(0, 0.9, false, false, 12, 15, "Backup", "load 0.9 > 0.7")]
     [InlineData(0, 0.7, false, false, 15, 15, "Up", "ok")]
-    // 6. stale only when a primary is known; ahead of the primary is stale too
+    // 6. stale only when a primary is known and the version is below the primary's; a follower ahead of the
+    // primary's last heartbeat has only heard of a change first
     [InlineData(0, 0.3, false, false, 12, 15, "Backup", "stale: version 12 of 15")]
-    [InlineData(0, 0.3, false, false, 16, 15, "Backup", "stale: version 16 of 15")]
+    [InlineData(0, 0.3, false, false, 14, 15, "Backup", "stale: version 14 of 15")]
+    [InlineData(0, 0.3, false, false, 16, 15, "Up", "ok")]
+    [InlineData(0, 0.3, false, false, 1, 0, "Up", "ok")]
     [InlineData(0, 0.3, false, false, 12, -1, "Up", "ok")]
     // 7. otherwise up
     [InlineData(0, 0.0, false, false, 15, 15, "Up", "ok")]
@@ -62,7 +65,8 @@ public sealed class ServerStateRulesTests
     [InlineData(14, 12, 15, "Up", "ok")]
     [InlineData(15, 12, 15, "Up", "ok")]
     [InlineData(11, 12, 15, "Backup", "stale: version 11 of 15")]
-    [InlineData(16, 12, 15, "Backup", "stale: version 16 of 15")]
+    [InlineData(16, 12, 15, "Up", "ok")]
+    [InlineData(16, 15, 15, "Up", "ok")]
     [InlineData(14, 15, 15, "Backup", "stale: version 14 of 15")]
     public void Decide_WithAFloor_GivesAFollowerTimeToCatchUp(long version, long floor, long primaryVersion, string state, string reason)
     {
