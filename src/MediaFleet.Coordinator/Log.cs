@@ -56,9 +56,4 @@ internal static partial class Log
     [LoggerMessage(3042, LogLevel.Information, "catalog of {Id} fetched again")]
     public static partial void CatalogFetchRecovered(ILogger logger, string id);
 
-    [LoggerMessage(3050, LogLevel.Error, "{Loop} failed, will try again after a back-off (logged once until it changes or recovers): {Error}")]
-    public static partial void LoopFailed(ILogger logger, string loop, string error, Exception exception);
-
-    [LoggerMessage(3051, LogLevel.Information, "{Loop} works again")]
-    public static partial void LoopRecovered(ILogger logger, string loop);
 }

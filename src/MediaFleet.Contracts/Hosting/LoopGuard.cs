@@ -6,10 +6,18 @@ namespace MediaFleet.Contracts.Hosting;
 /// <summary>
 /// How a background loop survives what it did not expect: the loop catches, asks here how long to wait, and goes on.
 /// A failure is logged the first time its kind appears (the same exception type and message, numbers aside, is only
-/// counted after that), recovery is logged once, and the wait doubles from <c>first</c> up to <c>max</c>.
+/// counted after that), recovery is logged once, and the wait doubles from <c>first</c> up to <c>max</c>. One guard
+/// serves every role's loops: the node's scrub, heal, replication and heartbeats, the coordinator's gathering, scoring,
+/// state ticking and nginx file. <c>onFailure</c> hears of every failure (to show it in a status route).
 /// </summary>
-public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan first, TimeSpan max)
+public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan first, TimeSpan max, Action<string>? onFailure = null)
 {
+    /// <summary>The usual waits: 1 s after a first failure, doubling up to 30 s.</summary>
+    public LoopGuard(ILogger logger, string loop, Action<string>? onFailure = null)
+        : this(logger, loop, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), onFailure)
+    {
+    }
+
     private readonly TimeSpan _first = first;
     private string? _failing;
     private int _repeats;
@@ -21,6 +29,7 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
     /// <summary>Records a failed pass; returns how long to wait before the next.</summary>
     public TimeSpan Failed(Exception exception)
     {
+        onFailure?.Invoke($"{exception.GetType().Name}: {exception.Message}");
         var kind = Kind(exception);
         if (kind == _failing)
         {
@@ -47,6 +56,25 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
             _failing = null;
             _repeats = 0;
         }
+    }
+
+    /// <summary>
+    /// Runs one pass of a loop: a pass that throws (anything but the loop's own stopping) is recorded and its back-off
+    /// waited. Returns whether the pass worked.
+    /// </summary>
+    public async Task<bool> RunAsync(Func<CancellationToken, Task> pass, TimeProvider time, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await pass(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(Failed(e), time, stoppingToken).ConfigureAwait(false);
+            return false;
+        }
+        Succeeded();
+        return true;
     }
 
     /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using MediaFleet.Contracts.Coordinator;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Store;
@@ -84,11 +85,11 @@ internal sealed class NginxFileKeeper : BackgroundService
             Log.Grace(_logger, _file, Math.Round(grace.TotalSeconds, 1));
             await Task.Delay(grace, _time, stoppingToken).ConfigureAwait(false);
         }
-        var guard = new Background.LoopGuard("nginx file keeper", _logger, _time, Fail);
+        var guard = new LoopGuard(_logger, "nginx file keeper", Fail);
         while (!stoppingToken.IsCancellationRequested)
         {
             var seen = _registry.ChangeCount;
-            if (!await guard.RunAsync(ApplyAsync, stoppingToken).ConfigureAwait(false))
+            if (!await guard.RunAsync(ApplyAsync, _time, stoppingToken).ConfigureAwait(false))
             {
                 continue; // the back-off has been waited: try again, whatever changed meanwhile
             }

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Coordinator.Background;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Digests;
@@ -41,11 +41,11 @@ internal sealed class ScoreKeeper(
         {
             await Task.Delay(grace, time, stoppingToken).ConfigureAwait(false);
         }
-        var guard = new LoopGuard("preservation scoring", logger, time);
+        var guard = new LoopGuard(logger, "preservation scoring");
         var refresh = TimeSpan.FromSeconds(options.RefreshSeconds);
         while (true)
         {
-            await guard.RunAsync(RefreshAsync, stoppingToken).ConfigureAwait(false);
+            await guard.RunAsync(RefreshAsync, time, stoppingToken).ConfigureAwait(false);
             // Until a first score exists (no primary heard yet), try again every heartbeat interval, not every refresh.
             await Task.Delay(Scored || refresh < coordinator.Interval ? refresh : coordinator.Interval, time, stoppingToken).ConfigureAwait(false);
         }

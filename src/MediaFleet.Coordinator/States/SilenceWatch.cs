@@ -1,3 +1,4 @@
+using MediaFleet.Contracts.Hosting;
 namespace MediaFleet.Coordinator.States;
 
 /// <summary>
@@ -13,7 +14,7 @@ internal sealed class SilenceWatch(ServerRegistry registry, Configuration.Coordi
     {
         var period = TimeSpan.FromTicks(Math.Clamp(options.Interval.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
         using var timer = new PeriodicTimer(period, time);
-        var guard = new Background.LoopGuard("server state ticking", logger, time);
+        var guard = new LoopGuard(logger, "server state ticking");
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             // Its snapshot ticks the registry first: silence is applied there.
@@ -21,7 +22,7 @@ internal sealed class SilenceWatch(ServerRegistry registry, Configuration.Coordi
             {
                 LogChanges();
                 return Task.CompletedTask;
-            }, stoppingToken).ConfigureAwait(false);
+            }, time, stoppingToken).ConfigureAwait(false);
         }
     }
 

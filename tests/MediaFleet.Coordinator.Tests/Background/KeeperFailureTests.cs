@@ -37,8 +37,8 @@ public sealed class KeeperFailureTests
         await kept.FileIsAsync(Drained);
         await kept.ReloadsAreAsync(2);
         Assert.Null((await kept.NginxAsync()).LastError);
-        Assert.Single(logs.WithId(3050));
-        Assert.Single(logs.WithId(3051));
+        Assert.Single(logs.WithId(5000));
+        Assert.Single(logs.WithId(5001));
     }
 
     [Fact]
