@@ -33,11 +33,13 @@ public sealed partial class LibraryStore
                 return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
             }
             var length = new FileInfo(partial).Length;
-            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, length);
-            File.Move(partial, target, overwrite: true);
-            Durability.FlushDirectory(Path.GetDirectoryName(target)!);
-            var entry = Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version);
-            return new WriteResult(WriteStatus.Created, entry);
+            // On a full catalog disk the partial keeps its verified bytes, for the next try.
+            if (TryAddIntent(ChangeOp.Put, path.Value, null, sha256, length) is not { } intent)
+            {
+                return CatalogFull();
+            }
+            var entry = InstallFile(partial, target, intent, () => Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version));
+            return entry is null ? CatalogFull() : new WriteResult(WriteStatus.Created, entry);
         }
         finally
         {
@@ -67,6 +69,10 @@ public sealed partial class LibraryStore
         {
             return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
         }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            return new WriteResult(WriteStatus.InsufficientStorage, Detail: "the disk filled up during the copy");
+        }
         finally
         {
             TryDeleteIfExists(partial);
@@ -79,7 +85,7 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version);
+            return CatalogWrite(() => Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version));
         }
         finally
         {
@@ -94,13 +100,13 @@ public sealed partial class LibraryStore
         try
         {
             var target = Root.PhysicalPath(path);
-            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null);
+            var intent = CatalogWrite(() => Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null));
             if (File.Exists(target))
             {
                 File.Delete(target);
                 Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             }
-            Catalog.CommitDelete(intent, path.Value, version);
+            CatalogWrite(() => Catalog.CommitDelete(intent, path.Value, version));
             PruneEmptyFolders(Path.GetDirectoryName(target)!);
         }
         finally
@@ -123,11 +129,11 @@ public sealed partial class LibraryStore
             {
                 return false;
             }
-            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size);
+            var intent = CatalogWrite(() => Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size));
             File.Move(source, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
-            Catalog.CommitMove(intent, current, to.Value, version);
+            CatalogWrite(() => Catalog.CommitMove(intent, current, to.Value, version));
             PruneEmptyFolders(Path.GetDirectoryName(source)!);
             return true;
         }
@@ -143,7 +149,7 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return work(Catalog);
+            return CatalogWrite(() => work(Catalog));
         }
         finally
         {
@@ -171,6 +177,22 @@ public sealed partial class LibraryStore
 
     /// <summary>A file this node holds whose bytes have the given digest (for a local copy instead of a transfer).</summary>
     public FileEntry? FindByDigest(Sha256Digest sha256) => Catalog.FindByDigest(sha256);
+
+    /// <summary>
+    /// A catalog write for replication: on a full disk it fails as <see cref="InsufficientStorageException"/>, an
+    /// <see cref="IOException"/> like a full data disk, which the follower retries rather than dying of.
+    /// </summary>
+    private static T CatalogWrite<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+        {
+            throw new InsufficientStorageException("the disk is full: the catalog cannot record the change (" + e.Message + ")");
+        }
+    }
 
     private static void TryDeleteIfExists(string file)
     {
