@@ -37,6 +37,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private long _version;
     private long _seenVersion;
+    private long _storedFollowerVersion = -1;
     private long _totalBytes;
 
     private LibraryCatalog(string connectionString, SqliteConnection writer, TimeProvider time)
@@ -343,7 +344,15 @@ public sealed class LibraryCatalog : IAsyncDisposable
         command.Parameters.AddWithValue("$reason", reason);
         command.Parameters.AddWithValue("$attempts", attempts);
         command.Parameters.AddWithValue("$next", nextTry.ToText());
-        command.ExecuteNonQuery();
+        try
+        {
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (Store.Durability.IsDiskFull(e))
+        {
+            // A full disk is the commonest reason to list a file as missing, and it refuses this row too: the entry
+            // lives in memory (data_version stays below it), and a restart re-applies the change from the changelog.
+        }
         _missing[path] = entry;
         CopyChanges.Touch(path);
         return entry;
@@ -416,9 +425,20 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var seen = SeenVersion.Value;
         var version = _missing.IsEmpty ? seen : Math.Min(seen, _missing.Values.Min(m => m.Version.Value) - 1);
         version = Math.Max(version, 0);
+        if (version != _storedFollowerVersion)
+        {
+            try
+            {
+                SetMeta(_writer, null, "data_version", version.ToString(CultureInfo.InvariantCulture));
+                _storedFollowerVersion = version;
+            }
+            catch (SqliteException e) when (Store.Durability.IsDiskFull(e))
+            {
+                // Stored by a later call; meanwhile a restart starts from the older stored version and re-applies.
+            }
+        }
         if (version != Volatile.Read(ref _version))
         {
-            SetMeta(_writer, null, "data_version", version.ToString(CultureInfo.InvariantCulture));
             Published(new DataVersion(version));
         }
         return new DataVersion(version);
@@ -440,6 +460,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             tx.Commit();
         }
         Volatile.Write(ref _seenVersion, version.Value);
+        _storedFollowerVersion = published;
         Published(new DataVersion(published));
         return new DataVersion(published);
     }

@@ -98,10 +98,23 @@ public static partial class Durability
     /// <summary>Bytes free for an unprivileged writer on the file system that holds <paramref name="folder"/>.</summary>
     public static long FreeBytes(string folder) => new DriveInfo(folder).AvailableFreeSpace;
 
-    /// <summary>Whether an exception is the disk running out of space (ENOSPC or EDQUOT).</summary>
+    /// <summary>Whether an exception is the disk running out of space (ENOSPC or EDQUOT, or SQLite's SQLITE_FULL).</summary>
     public static bool IsDiskFull(Exception exception) =>
-        exception is IOException { HResult: 28 or 122 } || (exception.InnerException is { } inner && IsDiskFull(inner))
+        exception is IOException { HResult: 28 or 122 } or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 }
+        || (exception.InnerException is { } inner && IsDiskFull(inner))
         || exception.Message.Contains("No space left on device", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Swaps two existing files in one atomic step (Linux renameat2 with RENAME_EXCHANGE), so a replacement can be
+    /// undone by swapping again. False where that is not possible (other systems, a file system without it, a
+    /// missing file); the caller then renames.
+    /// </summary>
+    public static bool TryExchange(string first, string second)
+    {
+        const int CurrentDirectory = -100; // AT_FDCWD
+        const uint Exchange = 2; // RENAME_EXCHANGE
+        return OperatingSystem.IsLinux() && RenameAt2(CurrentDirectory, first, CurrentDirectory, second, Exchange) == 0;
+    }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
@@ -114,6 +127,9 @@ public static partial class Durability
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -56,10 +56,16 @@ public sealed partial class LibraryStore
                 return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
             }
             var length = new FileInfo(partial).Length;
-            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, length, version);
-            File.Move(partial, target, overwrite: true);
-            Durability.FlushDirectory(Path.GetDirectoryName(target)!);
-            var entry = Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version);
+            // On a full catalog disk the partial keeps its verified bytes, for the next try.
+            if (TryAddIntent(ChangeOp.Put, path.Value, null, sha256, length, version) is not { } intent)
+            {
+                return CatalogFull();
+            }
+            var entry = InstallFile(partial, target, intent, () => Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version));
+            if (entry is null)
+            {
+                return CatalogFull();
+            }
             DropPartials(path);
             return new WriteResult(WriteStatus.Created, entry);
         }
@@ -95,6 +101,10 @@ public sealed partial class LibraryStore
         {
             return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
         }
+        catch (IOException e) when (Durability.IsDiskFull(e))
+        {
+            return new WriteResult(WriteStatus.InsufficientStorage, Detail: "the disk filled up during the copy");
+        }
         finally
         {
             TryDeleteIfExists(partial);
@@ -107,7 +117,7 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version);
+            return CatalogWrite(() => Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version));
         }
         finally
         {
@@ -122,13 +132,13 @@ public sealed partial class LibraryStore
         try
         {
             var target = Root.PhysicalPath(path);
-            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null, version);
+            var intent = CatalogWrite(() => Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null, version));
             if (File.Exists(target))
             {
                 File.Delete(target);
                 Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             }
-            Catalog.CommitDelete(intent, path.Value, version);
+            CatalogWrite(() => Catalog.CommitDelete(intent, path.Value, version));
             DropPartials(path);
             PruneEmptyFolders(Path.GetDirectoryName(target)!);
         }
@@ -152,11 +162,11 @@ public sealed partial class LibraryStore
             {
                 return false;
             }
-            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size, version);
+            var intent = CatalogWrite(() => Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size, version));
             File.Move(source, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
-            Catalog.CommitMove(intent, current, to.Value, version);
+            CatalogWrite(() => Catalog.CommitMove(intent, current, to.Value, version));
             DropPartials(from);
             PruneEmptyFolders(Path.GetDirectoryName(source)!);
             return true;
@@ -173,7 +183,7 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return work(Catalog);
+            return CatalogWrite(() => work(Catalog));
         }
         finally
         {
@@ -203,6 +213,22 @@ public sealed partial class LibraryStore
 
     /// <summary>A file this node holds whose bytes have the given digest (for a local copy instead of a transfer).</summary>
     public FileEntry? FindByDigest(Sha256Digest sha256) => Catalog.FindByDigest(sha256);
+
+    /// <summary>
+    /// A catalog write for replication: on a full disk it fails as <see cref="InsufficientStorageException"/>, an
+    /// <see cref="IOException"/> like a full data disk, which the follower retries rather than dying of.
+    /// </summary>
+    private static T CatalogWrite<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+        {
+            throw new InsufficientStorageException("the disk is full: the catalog cannot record the change (" + e.Message + ")");
+        }
+    }
 
     private static void TryDeleteIfExists(string file)
     {

@@ -55,7 +55,6 @@ public sealed partial class LibraryStore : IAsyncDisposable
         }
 
         var temp = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
-        var installed = false;
         try
         {
             Sha256Digest digest;
@@ -101,11 +100,15 @@ public sealed partial class LibraryStore : IAsyncDisposable
                 {
                     return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
                 }
-                var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, digest, length);
-                File.Move(temp, target, overwrite: true);
-                installed = true;
-                Durability.FlushDirectory(Path.GetDirectoryName(target)!);
-                var entry = Catalog.CommitPut(intent, path.Value, digest, length, File.GetLastWriteTimeUtc(target));
+                if (TryAddIntent(ChangeOp.Put, path.Value, null, digest, length) is not { } intent)
+                {
+                    return CatalogFull();
+                }
+                var entry = InstallFile(temp, target, intent, () => Catalog.CommitPut(intent, path.Value, digest, length, File.GetLastWriteTimeUtc(target)));
+                if (entry is null)
+                {
+                    return CatalogFull();
+                }
                 Log.Stored(_logger, path.Value, length, entry.Version.Value);
                 return new WriteResult(current is null ? WriteStatus.Created : WriteStatus.Replaced, entry);
             }
@@ -116,10 +119,8 @@ public sealed partial class LibraryStore : IAsyncDisposable
         }
         finally
         {
-            if (!installed)
-            {
-                TryDelete(temp);
-            }
+            // Nothing of this write is left here: the body never installed, or the bytes it replaced.
+            TryDelete(temp);
         }
     }
 
@@ -138,10 +139,34 @@ public sealed partial class LibraryStore : IAsyncDisposable
                 return new WriteResult(WriteStatus.PreconditionFailed, Detail: "the file does not match If-Match");
             }
             var target = Root.PhysicalPath(path);
-            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null);
-            File.Delete(target);
+            if (TryAddIntent(ChangeOp.Delete, path.Value, null, null, null) is not { } intent)
+            {
+                return CatalogFull();
+            }
+            // Renamed aside rather than unlinked, so it can come back if the catalog cannot record the delete.
+            var aside = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
+            var present = File.Exists(target);
+            if (present)
+            {
+                File.Move(target, aside);
+            }
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
-            var version = Catalog.CommitDelete(intent, path.Value);
+            DataVersion version;
+            try
+            {
+                version = Catalog.CommitDelete(intent, path.Value);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+            {
+                if (present)
+                {
+                    File.Move(aside, target);
+                    Durability.FlushDirectory(Path.GetDirectoryName(target)!);
+                }
+                TryDropIntent(intent);
+                return CatalogFull();
+            }
+            TryDelete(aside);
             PruneEmptyFolders(Path.GetDirectoryName(target)!);
             Log.Deleted(_logger, path.Value, version.Value);
             return new WriteResult(WriteStatus.Deleted, Version: version);
@@ -176,11 +201,27 @@ public sealed partial class LibraryStore : IAsyncDisposable
             {
                 return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of the target path");
             }
-            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size);
+            if (TryAddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size) is not { } intent)
+            {
+                return CatalogFull();
+            }
+            var replacing = File.Exists(target);
             File.Move(source, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
-            var version = Catalog.CommitMove(intent, current, to.Value);
+            DataVersion version;
+            try
+            {
+                version = Catalog.CommitMove(intent, current, to.Value);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e) && !replacing)
+            {
+                // Undone by the opposite rename; a move over another file cannot be, and start-up finishes it from its intent.
+                File.Move(target, source);
+                Durability.FlushDirectory(Path.GetDirectoryName(source)!);
+                TryDropIntent(intent);
+                return CatalogFull();
+            }
             PruneEmptyFolders(Path.GetDirectoryName(source)!);
             Log.Moved(_logger, from.Value, to.Value, version.Value);
             return new WriteResult(WriteStatus.Moved, Version: version);
@@ -206,6 +247,76 @@ public sealed partial class LibraryStore : IAsyncDisposable
         finally
         {
             _commitLock.Release();
+        }
+    }
+
+    private static WriteResult CatalogFull() =>
+        new(WriteStatus.InsufficientStorage, Detail: "the disk is full: the catalog cannot record the write");
+
+    /// <summary>Records the intent of a write; null when the catalog's disk is full (nothing was changed).</summary>
+    private long? TryAddIntent(ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size, DataVersion? version = null)
+    {
+        try
+        {
+            return Catalog.AddIntent(op, path, toPath, sha256, size, version);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Drops the intent of an undone write; where the full disk refuses even that, start-up drops it.</summary>
+    private void TryDropIntent(long intent)
+    {
+        try
+        {
+            Catalog.DropIntent(intent);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+        {
+        }
+    }
+
+    /// <summary>
+    /// Puts the finished file <paramref name="temp"/> in place at <paramref name="target"/> and commits it. When the
+    /// catalog's disk is full the rename is undone (the replaced file back, or no file) and null returned, so the
+    /// folder still matches the catalog; <paramref name="temp"/> then holds the new bytes again. After a commit it holds
+    /// nothing.
+    /// </summary>
+    private FileEntry? InstallFile(string temp, string target, long intent, Func<FileEntry> commit)
+    {
+        // A replacement swaps instead of renaming over: the old bytes wait at temp until the catalog has the new ones.
+        var swapped = File.Exists(target) && Durability.TryExchange(temp, target);
+        var replaced = !swapped && File.Exists(target);
+        if (!swapped)
+        {
+            File.Move(temp, target, overwrite: true);
+        }
+        var folder = Path.GetDirectoryName(target)!;
+        Durability.FlushDirectory(folder);
+        try
+        {
+            var entry = commit();
+            if (swapped)
+            {
+                TryDelete(temp);
+            }
+            return entry;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e) && !replaced)
+        {
+            if (swapped)
+            {
+                Durability.TryExchange(temp, target);
+            }
+            else
+            {
+                File.Move(target, temp);
+            }
+            Durability.FlushDirectory(folder);
+            TryDropIntent(intent);
+            return null;
         }
     }
 
