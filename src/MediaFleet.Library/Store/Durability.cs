@@ -95,6 +95,33 @@ public static partial class Durability
         }
     }
 
+    /// <summary>
+    /// Renames <paramref name="source"/> (a file, a folder, anything) to <paramref name="target"/> with rename(2) and
+    /// nothing else: no copy-and-delete fallback, which would read a failing copy or delete the source. Without
+    /// <paramref name="replace"/> an existing target is an error. Returns null, or why the rename failed
+    /// ("Device or resource busy" for a mount point).
+    /// </summary>
+    public static string? TryRename(string source, string target, bool replace)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            try
+            {
+                File.Move(source, target, replace);
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return e.Message;
+            }
+        }
+        const int CurrentFolder = -100; // AT_FDCWD
+        const uint NoReplace = 1; // RENAME_NOREPLACE
+        return RenameAt2(CurrentFolder, source, CurrentFolder, target, replace ? 0 : NoReplace) == 0
+            ? null
+            : Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>Bytes free for an unprivileged writer on the file system that holds <paramref name="folder"/>.</summary>
     public static long FreeBytes(string folder) => new DriveInfo(folder).AvailableFreeSpace;
 
@@ -105,6 +132,9 @@ public static partial class Durability
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int sourceFolder, string source, int targetFolder, string target, uint flags);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
