@@ -32,6 +32,12 @@ internal static partial class Log
     [LoggerMessage(2030, LogLevel.Information, "Scrub round: {Checked} copies re-hashed, {Bad} bad")]
     public static partial void ScrubRound(ILogger logger, int @checked, int bad);
 
-    [LoggerMessage(2031, LogLevel.Warning, "No good copy of {Path} found yet ({Reason}); next try in {Seconds} s")]
+    [LoggerMessage(2031, LogLevel.Warning, "{Path} is not healed yet: {Reason}; next try in {Seconds} s")]
     public static partial void HealFailed(ILogger logger, string path, string reason, double seconds);
+
+    [LoggerMessage(2040, LogLevel.Error, "The {Loop} failed ({Failure}); it goes on and tries again in {Seconds} s (the same failure is not logged again)")]
+    public static partial void LoopFailed(ILogger logger, string loop, string failure, double seconds, Exception exception);
+
+    [LoggerMessage(2041, LogLevel.Information, "The {Loop} works again")]
+    public static partial void LoopRecovered(ILogger logger, string loop);
 }

@@ -2,6 +2,7 @@ using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Node.Background;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Flags;
@@ -121,11 +122,24 @@ public static class NodeApp
 /// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
 /// neither delays serving nor competes with a follower's first catch-up.
 /// </summary>
-internal sealed class StartupScan(LibraryStore store, TimeProvider time) : BackgroundService
+internal sealed class StartupScan(LibraryStore store, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
-        await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
+        var health = new LoopHealth("start-up scan", logger);
+        while (true)
+        {
+            try
+            {
+                await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
+                health.Succeeded();
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                await health.BackOffAsync(e, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
     }
 }

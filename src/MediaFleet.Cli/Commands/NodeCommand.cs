@@ -46,6 +46,11 @@ internal static class NodeCommand
             });
             await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
             await app.RunAsync().ConfigureAwait(false);
+            if (RoleHost.CrashedBackgroundServices(app.Services) is [var crashed, ..])
+            {
+                // Exit non-zero so a supervisor (systemd Restart=on-failure) sees a failure, not a clean stop.
+                throw new CliException("node stopped: its background work failed: " + crashed);
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -40,4 +40,14 @@ public static class RoleHost
     /// <summary>The URLs a started host listens on, with real ports (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(IServiceProvider services) =>
         services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>
+    /// The background services of a stopped host that ended with an exception, each as "Name: message" (empty after a
+    /// clean stop). .NET stops the host when one fails (BackgroundServiceExceptionBehavior.StopHost) but RunAsync then
+    /// returns normally, so a role looks here to exit non-zero and let systemd's Restart=on-failure act.
+    /// </summary>
+    public static IReadOnlyList<string> CrashedBackgroundServices(IServiceProvider services) =>
+        [.. services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => $"{s.GetType().Name}: {s.ExecuteTask!.Exception!.GetBaseException().Message}")];
 }

@@ -2,6 +2,7 @@ using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Library.Store;
+using MediaFleet.Node.Background;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Status;
 
@@ -42,9 +43,19 @@ internal sealed class HeartbeatSender : BackgroundService
         // The address is known only once the server has bound its port (port 0 in tests).
         await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatInterval), _time);
+        // The coordinator's failures are SendAsync's own; this is for the unexpected (a status that cannot be read).
+        var health = new LoopHealth("heartbeat sender", _logger);
         do
         {
-            await SendAsync(leaving: false, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await SendAsync(leaving: false, stoppingToken).ConfigureAwait(false);
+                health.Succeeded();
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                health.Failed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
