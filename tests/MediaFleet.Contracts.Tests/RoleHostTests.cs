@@ -1,5 +1,4 @@
 using MediaFleet.Contracts.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,32 +8,25 @@ namespace MediaFleet.Contracts.Tests;
 public sealed class RoleHostTests
 {
     [Fact]
-    public async Task CrashedBackgroundServices_NamesTheServiceThatStoppedTheHost_AndIsEmptyAfterACleanStop()
+    public async Task RunAsync_NamesTheBackgroundServiceThatStoppedTheHost_AndNothingAfterACleanStop()
     {
-        var crashing = await RunAsync(crash: true);
-        var clean = await RunAsync(crash: false);
+        var crashing = await RunAsync(crash: true).WaitAsync(TimeSpan.FromSeconds(30));
+        var clean = await RunAsync(crash: false).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(["Worker: disk on fire"], crashing);
         Assert.Empty(clean);
     }
 
-    /// <summary>Runs a role host with one background service until it stops (by itself, or told to).</summary>
+    /// <summary>Runs a role host (real Kestrel on port 0) whose one background service crashes or asks to stop.</summary>
     private static async Task<IReadOnlyList<string>> RunAsync(bool crash)
     {
         var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", null);
-        builder.Services.AddSingleton(new Worker(crash));
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Worker>());
+        builder.Services.AddHostedService(sp => new Worker(crash, sp.GetRequiredService<IHostApplicationLifetime>()));
         await using var app = builder.Build();
-        await app.StartAsync();
-        if (!crash)
-        {
-            await app.StopAsync();
-        }
-        await app.WaitForShutdownAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return RoleHost.CrashedBackgroundServices(app.Services);
+        return await RoleHost.RunAsync(app);
     }
 
-    private sealed class Worker(bool crash) : BackgroundService
+    private sealed class Worker(bool crash, IHostApplicationLifetime lifetime) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -43,6 +35,7 @@ public sealed class RoleHostTests
             {
                 throw new IOException("disk on fire");
             }
+            using var stop = lifetime.ApplicationStarted.Register(lifetime.StopApplication);
             await Task.Delay(Timeout.Infinite, stoppingToken);
         }
     }

@@ -42,12 +42,18 @@ public static class RoleHost
         services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     /// <summary>
-    /// The background services of a stopped host that ended with an exception, each as "Name: message" (empty after a
-    /// clean stop). .NET stops the host when one fails (BackgroundServiceExceptionBehavior.StopHost) but RunAsync then
-    /// returns normally, so a role looks here to exit non-zero and let systemd's Restart=on-failure act.
+    /// Runs a role's host until SIGTERM, Ctrl-C or a crash, and returns the background services that ended with an
+    /// exception, each as "Name: message" (empty after a clean stop). .NET stops the host when one fails
+    /// (BackgroundServiceExceptionBehavior.StopHost) but RunAsync then returns normally, so a role looks here to exit
+    /// non-zero and let a supervisor (systemd Restart=on-failure) act.
     /// </summary>
-    public static IReadOnlyList<string> CrashedBackgroundServices(IServiceProvider services) =>
-        [.. services.GetServices<IHostedService>().OfType<BackgroundService>()
+    public static async Task<IReadOnlyList<string>> RunAsync(IHost host)
+    {
+        // Taken before the run: RunAsync disposes the host's services when it ends.
+        var background = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+        await host.RunAsync().ConfigureAwait(false);
+        return [.. background
             .Where(s => s.ExecuteTask is { IsFaulted: true })
             .Select(s => $"{s.GetType().Name}: {s.ExecuteTask!.Exception!.GetBaseException().Message}")];
+    }
 }
