@@ -32,6 +32,7 @@ internal static partial class Log
     [LoggerMessage(2030, LogLevel.Information, "Scrub round: {Checked} copies re-hashed, {Bad} bad")]
     public static partial void ScrubRound(ILogger logger, int @checked, int bad);
 
-    [LoggerMessage(2031, LogLevel.Warning, "No good copy of {Path} found yet ({Reason}); next try in {Seconds} s")]
+    [LoggerMessage(2031, LogLevel.Warning, "{Path} is not healed yet: {Reason}; next try in {Seconds} s")]
     public static partial void HealFailed(ILogger logger, string path, string reason, double seconds);
+
 }

@@ -121,11 +121,24 @@ public static class NodeApp
 /// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
 /// neither delays serving nor competes with a follower's first catch-up.
 /// </summary>
-internal sealed class StartupScan(LibraryStore store, TimeProvider time) : BackgroundService
+internal sealed class StartupScan(LibraryStore store, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
-        await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
+        var health = new LoopGuard(logger, "start-up scan", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            try
+            {
+                await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
+                health.Succeeded();
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                await health.BackOffAsync(e, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
     }
 }

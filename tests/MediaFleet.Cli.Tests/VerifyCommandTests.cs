@@ -29,4 +29,33 @@ public sealed class VerifyCommandTests
         Assert.Contains("b/two.bin: BAD: its bytes hash to", bad.SingleErrorLine(), StringComparison.Ordinal);
         Assert.Contains("1 BAD", bad.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Verify_UnreadableCopies_AreReportedBad_TheFilesAfterThemAreStillChecked_AndItExits3()
+    {
+        await using var node = await TestNode.StartAsync();
+        foreach (var (path, size) in ((string, int)[])[("a/eio.bin", 0), ("b/denied.bin", 4096), ("c/fifo.bin", 0), ("d/folder.bin", 0), ("e/good.bin", 100)])
+        {
+            await using var body = new MemoryStream(new byte[size]);
+            await node.Client.PutFileAsync(path, body, body.Length, null, CancellationToken.None);
+        }
+        await using var eio = await BrokenCopy.InputOutputErrorAsync(Path.Combine(node.Library, "a", "eio.bin"));
+        await using var denied = await BrokenCopy.PermissionDeniedAsync(Path.Combine(node.Library, "b", "denied.bin"));
+        await using var fifo = BrokenCopy.Fifo(Path.Combine(node.Library, "c", "fifo.bin"));
+        await using var folder = BrokenCopy.Folder(Path.Combine(node.Library, "d", "folder.bin"));
+
+        var run = await CliRun.RunAsync("verify", "--node", node.Url, "--token", TestNode.Token).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExitCodes.CheckFailed, run.ExitCode);
+        Assert.Equal(
+            [
+                "mfleet: a/eio.bin: BAD: unreadable: Input/output error",
+                "mfleet: b/denied.bin: BAD: unreadable: Permission denied",
+                "mfleet: c/fifo.bin: BAD: not a regular file (a FIFO)",
+                "mfleet: d/folder.bin: BAD: not a regular file (a directory)",
+            ],
+            run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("verify: 5 copies checked, 4 BAD (quarantined; being healed)", run.Out.Trim());
+        Assert.NotNull(node.Store.Catalog.Find("e/good.bin")!.VerifiedAt);
+    }
 }

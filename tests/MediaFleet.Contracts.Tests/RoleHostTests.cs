@@ -2,56 +2,41 @@ using MediaFleet.Contracts.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Contracts.Tests;
 
-/// <summary>A role whose background work died must not look like a clean stop: its host says which service failed.</summary>
 public sealed class RoleHostTests
 {
     [Fact]
-    public async Task RunUntilStopped_AServiceThrew_StopsAndNamesItAndItsError()
+    public async Task RunAsync_NamesTheBackgroundServiceThatStoppedTheHost_AndNothingAfterACleanStop()
     {
-        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
-        builder.Services.AddHostedService<Quiet>();
-        builder.Services.AddHostedService<Crashing>();
+        var crashing = await RunAsync(crash: true).WaitAsync(TimeSpan.FromSeconds(30));
+        var clean = await RunAsync(crash: false).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["Worker: disk on fire"], crashing);
+        Assert.Empty(clean);
+    }
+
+    /// <summary>Runs a role host (real Kestrel on port 0) whose one background service crashes or asks to stop.</summary>
+    private static async Task<IReadOnlyList<string>> RunAsync(bool crash)
+    {
+        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", null);
+        builder.Services.AddHostedService(sp => new Worker(crash, sp.GetRequiredService<IHostApplicationLifetime>()));
         await using var app = builder.Build();
-
-        var failure = await RoleHost.RunUntilStoppedAsync(app).WaitAsync(TimeSpan.FromSeconds(30)); // the failure stops the host by itself
-
-        Assert.Equal("Crashing failed: the disk fell out", failure);
-        Assert.Equal(failure, RoleHost.BackgroundFailure(app.Services));
+        return await RoleHost.RunAsync(app);
     }
 
-    [Fact]
-    public async Task BackgroundFailure_StoppedCleanly_IsNull()
-    {
-        var builder = RoleHost.CreateBuilder(new ConfigurationBuilder().AddInMemoryCollection().Build(), "http://127.0.0.1:0", logging => logging.ClearProviders());
-        builder.Services.AddHostedService<Quiet>();
-        await using var app = builder.Build();
-        await app.StartAsync();
-
-        await app.StopAsync();
-
-        Assert.Null(RoleHost.BackgroundFailure(app.Services));
-    }
-
-    private sealed class Quiet : BackgroundService
-    {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Delay(Timeout.Infinite, stoppingToken);
-    }
-
-    /// <summary>Fails once the host serves, as a loop of a running role would.</summary>
-    private sealed class Crashing(IHostApplicationLifetime lifetime) : BackgroundService
+    private sealed class Worker(bool crash, IHostApplicationLifetime lifetime) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await Task.Yield();
+            if (crash)
             {
-                await started.Task.WaitAsync(stoppingToken);
+                throw new IOException("disk on fire");
             }
-            throw new InvalidOperationException("the disk fell out");
+            using var stop = lifetime.ApplicationStarted.Register(lifetime.StopApplication);
+            await Task.Delay(Timeout.Infinite, stoppingToken);
         }
     }
 }

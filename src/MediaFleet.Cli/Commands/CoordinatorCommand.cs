@@ -39,8 +39,8 @@ internal static class CoordinatorCommand
             });
             await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
             // The host stops itself when a background service dies: that is a failure, not a clean stop.
-            return await RoleHost.RunUntilStoppedAsync(app).ConfigureAwait(false) is { } failure
-                ? throw new CliException($"the coordinator stopped: {failure}")
+            return await RoleHost.RunAsync(app).ConfigureAwait(false) is [var crashed, ..]
+                ? throw new CliException($"the coordinator stopped: its background work failed: {crashed}")
                 : ExitCodes.Ok;
         });
         return command;

@@ -45,7 +45,11 @@ internal static class NodeCommand
                 AuthOptions.From(c);
             });
             await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await app.RunAsync().ConfigureAwait(false);
+            if (await RoleHost.RunAsync(app).ConfigureAwait(false) is [var crashed, ..])
+            {
+                // Exit non-zero so a supervisor (systemd Restart=on-failure) sees a failure, not a clean stop.
+                throw new CliException("node stopped: its background work failed: " + crashed);
+            }
             return ExitCodes.Ok;
         });
         return command;

@@ -58,6 +58,10 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
         }
     }
 
+    /// <summary>Records a failure and waits its back-off (cut short by <paramref name="stoppingToken"/>).</summary>
+    public Task BackOffAsync(Exception exception, TimeProvider time, CancellationToken stoppingToken) =>
+        Task.Delay(Failed(exception), time, stoppingToken);
+
     /// <summary>
     /// Runs one pass of a loop: a pass that throws (anything but the loop's own stopping) is recorded and its back-off
     /// waited. Returns whether the pass worked.

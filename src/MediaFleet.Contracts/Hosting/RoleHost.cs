@@ -42,26 +42,18 @@ public static class RoleHost
         services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     /// <summary>
-    /// Runs a role until it stops (SIGTERM, Ctrl-C, or a background service that died), like <c>RunAsync</c> but
-    /// without disposing it; then <see cref="BackgroundFailure"/>: null after a clean stop, else what failed, so the
-    /// role's command can exit non-zero.
+    /// Runs a role's host until SIGTERM, Ctrl-C or a crash, and returns the background services that ended with an
+    /// exception, each as "Name: message" (empty after a clean stop). .NET stops the host when one fails
+    /// (BackgroundServiceExceptionBehavior.StopHost) but RunAsync then returns normally, so a role looks here to exit
+    /// non-zero and let a supervisor (systemd Restart=on-failure) act.
     /// </summary>
-    public static async Task<string?> RunUntilStoppedAsync(WebApplication app)
+    public static async Task<IReadOnlyList<string>> RunAsync(IHost host)
     {
-        await app.StartAsync().ConfigureAwait(false);
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
-        return BackgroundFailure(app.Services);
+        // Taken before the run: RunAsync disposes the host's services when it ends.
+        var background = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+        await host.RunAsync().ConfigureAwait(false);
+        return [.. background
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => $"{s.GetType().Name}: {s.ExecuteTask!.Exception!.GetBaseException().Message}")];
     }
-
-    /// <summary>
-    /// After the host stopped: the first background service that ended with an exception, as "Name failed: error",
-    /// or null when none did. The host stops itself when a service fails; this lets the role's command exit non-zero
-    /// instead of looking like a clean stop.
-    /// </summary>
-    public static string? BackgroundFailure(IServiceProvider services) =>
-        services.GetServices<IHostedService>()
-            .OfType<BackgroundService>()
-            .Where(service => service.ExecuteTask is { IsFaulted: true })
-            .Select(service => $"{service.GetType().Name} failed: {service.ExecuteTask!.Exception!.GetBaseException().Message}")
-            .FirstOrDefault();
 }

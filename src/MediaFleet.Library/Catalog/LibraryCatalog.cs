@@ -37,6 +37,12 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private TaskCompletionSource _changed = NewSignal();
     private long _version;
     private long _seenVersion;
+
+    /// <summary>
+    /// A follower's change loop has applied (or listed missing) every seen change up to here. Seen changes above it may
+    /// still be on their way, so data_version never passes it, whoever publishes (the retries run beside the loop).
+    /// </summary>
+    private long _appliedThrough;
     private long _storedFollowerVersion = -1;
     private long _totalBytes;
 
@@ -123,6 +129,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         Execute(_writer, "PRAGMA synchronous=FULL;");
         NodeId = GetMeta("node_id") ?? SetNewNodeId();
         _version = long.Parse(GetMeta("data_version") ?? "0", CultureInfo.InvariantCulture);
+        _appliedThrough = _version;
         _seenVersion = long.Parse(GetMeta("seen_version") ?? "0", CultureInfo.InvariantCulture);
         foreach (var missing in ReadMissing(_writer))
         {
@@ -420,9 +427,13 @@ public sealed class LibraryCatalog : IAsyncDisposable
     /// Sets data_version to the highest V with every change ≤ V applied: just below the oldest missing
     /// change, or the seen version when nothing is missing.
     /// </summary>
-    internal DataVersion PublishFollowerVersion()
+    internal DataVersion PublishFollowerVersion(DataVersion? appliedThrough = null)
     {
-        var seen = SeenVersion.Value;
+        if (appliedThrough is { } applied && applied.Value > _appliedThrough)
+        {
+            _appliedThrough = applied.Value;
+        }
+        var seen = Math.Min(SeenVersion.Value, _appliedThrough);
         var version = _missing.IsEmpty ? seen : Math.Min(seen, _missing.Values.Min(m => m.Version.Value) - 1);
         version = Math.Max(version, 0);
         if (version != _storedFollowerVersion)
@@ -460,6 +471,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             tx.Commit();
         }
         Volatile.Write(ref _seenVersion, version.Value);
+        _appliedThrough = version.Value;
         _storedFollowerVersion = published;
         Published(new DataVersion(published));
         return new DataVersion(published);

@@ -48,11 +48,19 @@ public readonly record struct Sha256Digest
     public static Sha256Digest ParseHex(string text) =>
         TryParseHex(text, out var digest) ? digest.Value : throw new FormatException($"'{text}' is not a SHA-256 hex digest");
 
-    /// <summary>Hashes a whole file from disk.</summary>
+    /// <summary>
+    /// Hashes a whole regular file from disk; throws <see cref="FileNotFoundException"/> when it is absent and
+    /// <see cref="IOException"/> when it cannot be read or is not a regular file (a FIFO is never opened blocking).
+    /// </summary>
     public static async Task<Sha256Digest> OfFileAsync(string file, CancellationToken cancellationToken)
     {
+        var opened = Files.CopyReader.Open(file);
+        if (opened.Handle is not { } handle)
+        {
+            throw opened.Fault == Files.CopyFault.Absent ? new FileNotFoundException(opened.Detail, file) : new IOException($"{file}: {opened.Detail}");
+        }
+        using var owned = handle;
         // 1 MiB reads: SHA256.HashDataAsync(stream) reads 4 KiB at a time, one thread-pool hop each on an async handle.
-        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         try

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
+using MediaFleet.Library.Files;
 using MediaFleet.Library.Store;
 
 namespace MediaFleet.Library.Scrub;
@@ -11,7 +12,10 @@ public enum CheckOutcome
     /// <summary>The bytes hash to the catalog's digest.</summary>
     Good,
 
-    /// <summary>They do not (or the file is gone or has another size): quarantined and listed for healing.</summary>
+    /// <summary>
+    /// They do not (or the file is gone, has another size, cannot be read or is not a regular file): quarantined, or
+    /// kept in place when it cannot be moved, and listed for healing.
+    /// </summary>
     Bad,
 
     /// <summary>The file was replaced while it was read; the newer write is checked another time.</summary>
@@ -71,34 +75,33 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
     }
 
     /// <summary>
-    /// Checks one copy now; a bad one is quarantined before this returns. <paramref name="read"/> hears of every chunk
-    /// as it is read, so a rate shows between files too.
+    /// Checks one copy now; a bad one is quarantined before this returns. A copy that cannot be read (EIO, EACCES, a
+    /// FIFO or a folder where the file should be) is a bad copy too, never an exception. <paramref name="read"/> hears
+    /// of every chunk as it is read, so a rate shows between files too.
     /// </summary>
     public async Task<CheckResult> CheckAsync(FileEntry entry, TokenBucket? budget, CancellationToken cancellationToken, Action<int>? read = null)
     {
-        var physical = Path.Combine(store.Root.FullPath, entry.Path);
-        var info = new FileInfo(physical);
-        if (!info.Exists)
+        var opened = CopyReader.Open(Path.Combine(store.Root.FullPath, entry.Path));
+        if (opened.Handle is not { } handle)
         {
-            return await BadAsync(entry, "absent from the folder", 0, cancellationToken).ConfigureAwait(false);
-        }
-        if (info.Length != entry.Size)
-        {
-            return await BadAsync(entry, $"{info.Length} bytes on disk, the catalog says {entry.Size}", 0, cancellationToken).ConfigureAwait(false);
+            return await BadAsync(entry, opened.Detail, 0, cancellationToken).ConfigureAwait(false);
         }
         Sha256Digest digest;
         long total = 0;
-        try
+        using (handle)
         {
+            if (opened.Length != entry.Size)
+            {
+                return await BadAsync(entry, $"{opened.Length} bytes on disk, the catalog says {entry.Size}", 0, cancellationToken).ConfigureAwait(false);
+            }
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            // Plain blocking reads of 1 MiB: on Linux an "asynchronous" file read is a blocking one on another pool
-            // thread anyway, so this saves a thread hop per chunk; the scrub is one background loop.
-            using var stream = new FileStream(physical, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, FileOptions.SequentialScan);
             var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkBytes);
             try
             {
+                // Plain blocking reads of 1 MiB: on Linux an "asynchronous" file read is a blocking one on another pool
+                // thread anyway, so this saves a thread hop per chunk; the scrub is one background loop.
                 int n;
-                while ((n = stream.Read(buffer, 0, ChunkBytes)) > 0)
+                while ((n = RandomAccess.Read(handle, buffer.AsSpan(0, ChunkBytes), total)) > 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     hash.AppendData(buffer, 0, n);
@@ -110,15 +113,15 @@ public sealed class Scrubber(LibraryStore store, TimeProvider time)
                     }
                 }
             }
+            catch (Exception e) when (CopyReader.IsReadFault(e))
+            {
+                return await BadAsync(entry, CopyReader.Unreadable(e), total, cancellationToken).ConfigureAwait(false);
+            }
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
             digest = Sha256Digest.FromBytes(hash.GetHashAndReset());
-        }
-        catch (FileNotFoundException)
-        {
-            return await BadAsync(entry, "absent from the folder", total, cancellationToken).ConfigureAwait(false);
         }
         if (digest != entry.Sha256)
         {

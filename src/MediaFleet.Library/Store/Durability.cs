@@ -95,6 +95,33 @@ public static partial class Durability
         }
     }
 
+    /// <summary>
+    /// Renames <paramref name="source"/> (a file, a folder, anything) to <paramref name="target"/> with rename(2) and
+    /// nothing else: no copy-and-delete fallback, which would read a failing copy or delete the source. Without
+    /// <paramref name="replace"/> an existing target is an error. Returns null, or why the rename failed
+    /// ("Device or resource busy" for a mount point).
+    /// </summary>
+    public static string? TryRename(string source, string target, bool replace)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            try
+            {
+                File.Move(source, target, replace);
+                return null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return e.Message;
+            }
+        }
+        const int CurrentFolder = -100; // AT_FDCWD
+        const uint NoReplace = 1; // RENAME_NOREPLACE
+        return RenameAt2(CurrentFolder, source, CurrentFolder, target, replace ? 0 : NoReplace) == 0
+            ? null
+            : Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>Bytes free for an unprivileged writer on the file system that holds <paramref name="folder"/>.</summary>
     public static long FreeBytes(string folder) => new DriveInfo(folder).AvailableFreeSpace;
 
@@ -111,13 +138,16 @@ public static partial class Durability
     /// </summary>
     public static bool TryExchange(string first, string second)
     {
-        const int CurrentDirectory = -100; // AT_FDCWD
+        const int CurrentFolder = -100; // AT_FDCWD
         const uint Exchange = 2; // RENAME_EXCHANGE
-        return OperatingSystem.IsLinux() && RenameAt2(CurrentDirectory, first, CurrentDirectory, second, Exchange) == 0;
+        return OperatingSystem.IsLinux() && RenameAt2(CurrentFolder, first, CurrentFolder, second, Exchange) == 0;
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int sourceFolder, string source, int targetFolder, string target, uint flags);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
@@ -127,9 +157,6 @@ public static partial class Durability
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -202,8 +202,9 @@ public sealed partial class LibraryStore
     public Task ForgetMissingAsync(string path, CancellationToken cancellationToken) =>
         WithCatalogAsync(c => { c.ForgetMissing(path); return 0; }, cancellationToken);
 
-    public Task<DataVersion> PublishFollowerVersionAsync(CancellationToken cancellationToken) =>
-        WithCatalogAsync(c => c.PublishFollowerVersion(), cancellationToken);
+    /// <summary>Publishes data_version; <paramref name="appliedThrough"/>: the change loop has applied every seen change up to it.</summary>
+    public Task<DataVersion> PublishFollowerVersionAsync(CancellationToken cancellationToken, DataVersion? appliedThrough = null) =>
+        WithCatalogAsync(c => c.PublishFollowerVersion(appliedThrough), cancellationToken);
 
     public Task<DataVersion> ResetToSnapshotAsync(DataVersion version, CancellationToken cancellationToken) =>
         WithCatalogAsync(c => c.ResetToSnapshot(version), cancellationToken);

@@ -3,6 +3,7 @@ using MediaFleet.Contracts.Files;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
+using MediaFleet.Library.Files;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
 using MediaFleet.Contracts.Hosting;
@@ -19,7 +20,7 @@ namespace MediaFleet.Node.Files;
 /// target (so traversal attempts get 400, not a silent rewrite), and a read must cost no more than a dictionary
 /// lookup and the bytes themselves.
 /// </summary>
-public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, ILogger<FileHandler> logger, Upstream? upstream = null)
+public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, TimeProvider time, ILogger<FileHandler> logger, Upstream? upstream = null)
 {
     private const int SmallFile = 64 * 1024;
     private const int ChunkSize = 1024 * 1024;
@@ -132,28 +133,32 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         }
         headers.ContentType = ContentTypes.Of(path.Value);
         response.ContentLength = length;
-        if (HttpMethods.IsHead(request.Method))
+        var opened = CopyReader.Open(store.Root.PhysicalPath(path));
+        if (opened.Handle is not { } handle)
         {
-            if (!File.Exists(store.Root.PhysicalPath(path)))
-            {
-                await AbsentAsync(context, path).ConfigureAwait(false);
-            }
-            return;
-        }
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(store.Root.PhysicalPath(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
-                length > SmallFile ? FileOptions.Asynchronous | FileOptions.SequentialScan : FileOptions.None);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            await AbsentAsync(context, path).ConfigureAwait(false);
+            await (opened.Fault == CopyFault.Absent ? AbsentAsync(context, path) : UnreadableAsync(context, path, entry, opened.Detail)).ConfigureAwait(false);
             return;
         }
         using (handle)
         {
-            await SendAsync(context, handle, start, length).ConfigureAwait(false);
+            if (HttpMethods.IsHead(request.Method))
+            {
+                return;
+            }
+            if (await SendAsync(context, handle, start, length).ConfigureAwait(false) is { } fault)
+            {
+                if (response.HasStarted)
+                {
+                    // Part of the body is out: the client must see a broken transfer, never a short "complete" one.
+                    await store.QuarantineAsync(entry, fault, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+                    context.Abort();
+                }
+                else
+                {
+                    await UnreadableAsync(context, path, entry, fault).ConfigureAwait(false);
+                }
+                return;
+            }
         }
         metrics.Served(length);
     }
@@ -165,7 +170,25 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         return Problem.Of(ProblemTypes.NotFound, $"{path} is in the catalog but not on disk").ExecuteAsync(context);
     }
 
-    private static async Task SendAsync(HttpContext context, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length)
+    /// <summary>
+    /// A copy that cannot be read is a bad copy (DESIGN.md section 7): it is marked corrupt and listed for the healer,
+    /// and this read is answered as for any quarantined copy: a follower streams it from upstream, else not-found.
+    /// </summary>
+    private async Task UnreadableAsync(HttpContext context, LibraryPath path, FileEntry entry, string fault)
+    {
+        await store.QuarantineAsync(entry, fault, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        context.Response.Headers.Clear();
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        if (upstream is not null)
+        {
+            await upstream.ProxyAsync(context, path).ConfigureAwait(false);
+            return;
+        }
+        await Problem.Of(ProblemTypes.NotFound, $"{path} cannot be read here ({fault}); it is marked corrupt until it is healed").ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the range; returns why the copy could not be read (EIO, …), or null.</summary>
+    private static async Task<string?> SendAsync(HttpContext context, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length)
     {
         var writer = context.Response.BodyWriter;
         var token = context.RequestAborted;
@@ -175,15 +198,23 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         {
             var want = (int)Math.Min(remaining, remaining <= SmallFile ? SmallFile : ChunkSize);
             var memory = writer.GetMemory(want)[..want];
-            // Small reads are synchronous: a 4 KiB pread from the page cache is cheaper than a thread-pool hop.
-            var read = remaining <= SmallFile
-                ? RandomAccess.Read(handle, memory.Span, offset)
-                : await RandomAccess.ReadAsync(handle, memory, offset, token).ConfigureAwait(false);
+            int read;
+            try
+            {
+                // Small reads are synchronous: a 4 KiB pread from the page cache is cheaper than a thread-pool hop.
+                read = remaining <= SmallFile
+                    ? RandomAccess.Read(handle, memory.Span, offset)
+                    : await RandomAccess.ReadAsync(handle, memory, offset, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (CopyReader.IsReadFault(e))
+            {
+                return CopyReader.Unreadable(e);
+            }
             if (read == 0)
             {
                 // The file shrank under us (changed by hand); the client sees a short body rather than garbage.
                 context.Abort();
-                return;
+                return null;
             }
             writer.Advance(read);
             offset += read;
@@ -191,9 +222,10 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
             var flush = await writer.FlushAsync(token).ConfigureAwait(false);
             if (flush.IsCanceled || flush.IsCompleted)
             {
-                return;
+                return null;
             }
         }
+        return null;
     }
 
     private async Task PutAsync(HttpContext context, LibraryPath path)

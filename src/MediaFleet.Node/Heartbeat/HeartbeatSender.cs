@@ -42,9 +42,19 @@ internal sealed class HeartbeatSender : BackgroundService
         // The address is known only once the server has bound its port (port 0 in tests).
         await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatInterval), _time);
+        // The coordinator's failures are SendAsync's own; this is for the unexpected (a status that cannot be read).
+        var health = new LoopGuard(_logger, "heartbeat sender", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
         do
         {
-            await SendAsync(leaving: false, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await SendAsync(leaving: false, stoppingToken).ConfigureAwait(false);
+                health.Succeeded();
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                health.Failed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -11,24 +11,39 @@ namespace MediaFleet.Node.Integrity;
 /// <summary>
 /// Heals quarantined copies (DESIGN.md section 7): good bytes from the upstream first, else from any node the
 /// coordinator lists (how the primary heals from its followers), installing only bytes whose SHA-256 equals the
-/// catalog's. When no source has them the copy stays listed missing with the reasons, retried with back-off.
+/// catalog's. When no source has them the copy stays listed missing with the reasons, retried with back-off; when good
+/// bytes cannot replace the bad copy (a mount over the file) it stays listed as stuck, with the reason.
 /// </summary>
 internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOptions auth, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var health = new LoopGuard(logger, "healer", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            // Files the preservation score wants repaired come first.
-            foreach (var missing in repairs.First(store.Catalog.ListMissing(), m => m.Path))
+            try
             {
-                if (LibraryStore.IsCorrupt(missing) && missing.Sha256 is not null && (missing.NextTryAt is null || missing.NextTryAt <= now)
-                    && LibraryPath.TryParse(missing.Path, out var path, out _))
-                {
-                    await HealAsync(path, missing, stoppingToken).ConfigureAwait(false);
-                }
+                await HealDueAsync(stoppingToken).ConfigureAwait(false);
+                health.Succeeded();
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                await health.BackOffAsync(e, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HealDueAsync(CancellationToken stoppingToken)
+    {
+        var now = time.GetUtcNow();
+        // Files the preservation score wants repaired come first.
+        foreach (var missing in repairs.First(store.Catalog.ListMissing(), m => m.Path))
+        {
+            if (LibraryStore.IsCorrupt(missing) && missing.Sha256 is not null && (missing.NextTryAt is null || missing.NextTryAt <= now)
+                && LibraryPath.TryParse(missing.Path, out var path, out _))
+            {
+                await HealAsync(path, missing, stoppingToken).ConfigureAwait(false);
             }
         }
     }
@@ -36,24 +51,36 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
     private async Task HealAsync(LibraryPath path, MissingEntry missing, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
+        string? stuck = null;
         foreach (var (name, url) in await SourcesAsync(failures, cancellationToken).ConfigureAwait(false))
         {
             using var http = NodeClient.CreateHttp(new Uri(url), auth.Token);
             try
             {
                 var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken).ConfigureAwait(false);
-                await store.HealAsync(path, partial, missing.Sha256!.Value, cancellationToken).ConfigureAwait(false);
-                return;
+                var healed = await store.HealAsync(path, partial, missing.Sha256!.Value, cancellationToken).ConfigureAwait(false);
+                if (healed.Outcome != HealOutcome.Blocked)
+                {
+                    return;
+                }
+                // Other sources have the same good bytes: the obstacle is here, not there.
+                stuck = healed.Detail;
+                break;
             }
-            catch (TransferFailedException e)
+            catch (Exception e) when (e is TransferFailedException or IOException or UnauthorizedAccessException or HttpRequestException)
             {
-                failures.Add(e.Message);
+                failures.Add($"{name}: {e.Message}");
             }
         }
         var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, missing.Attempts), options.RetryMaxSeconds));
-        var reason = failures.Count == 0 ? "no other node to heal from (no upstream, no coordinator)" : string.Join("; ", failures);
-        await store.RecordMissingAsync(path.Value, missing.Version, missing.Sha256, $"{LibraryStore.CorruptReason}: no good copy found yet: {reason}", time.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
-        Log.HealFailed(logger, path.Value, reason, wait.TotalSeconds);
+        var reason = stuck ?? "no good copy found yet: " + (failures.Count == 0 ? "no other node to heal from (no upstream, no coordinator)" : string.Join("; ", failures));
+        var recorded = $"{LibraryStore.CorruptReason}: {reason}";
+        await store.RecordMissingAsync(path.Value, missing.Version, missing.Sha256, recorded, time.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
+        if (recorded != missing.Reason)
+        {
+            // Said when the reason changes, not at every retry of the same one.
+            Log.HealFailed(logger, path.Value, reason, wait.TotalSeconds);
+        }
     }
 
     /// <summary>The upstream, then every other node the coordinator knows (down ones last: they may still serve).</summary>

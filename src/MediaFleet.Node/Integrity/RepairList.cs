@@ -27,7 +27,7 @@ public sealed class RepairList
 }
 
 /// <summary>Keeps <see cref="RepairList"/> fresh from the coordinator's <c>GET /v1/score/files</c>.</summary>
-internal sealed class RepairListRefresher(RepairList list, NodeOptions options, AuthOptions auth, TimeProvider time) : BackgroundService
+internal sealed class RepairListRefresher(RepairList list, NodeOptions options, AuthOptions auth, TimeProvider time, ILogger<RepairListRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,16 +38,20 @@ internal sealed class RepairListRefresher(RepairList list, NodeOptions options, 
         using var http = CoordinatorClient.CreateHttp(new Uri(coordinator), auth.Token, TimeSpan.FromSeconds(30));
         var client = new CoordinatorClient(http);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30), time);
+        var health = new LoopGuard(logger, "repair-list refresh", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
         do
         {
             try
             {
                 var files = await client.GetFilesBelowAsync(null, stoppingToken).ConfigureAwait(false);
                 list.Replace(files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal));
+                health.Succeeded();
             }
-            catch (Exception e) when (e is HttpRequestException or MediaFleetException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The coordinator may be restarting; the last list stands until it answers again.
+                // The coordinator may be restarting; the last list stands until it answers again. The period is the
+                // back-off already: one try per tick.
+                health.Failed(e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));

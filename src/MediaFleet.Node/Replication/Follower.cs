@@ -70,6 +70,9 @@ public sealed partial class Follower(
                 // Whatever broke (the upstream, the link, the disk, a bug), the loop goes on: an upstream that is itself
                 // still provisioning can answer 410 more than once, and a dead one must not be called in a spin.
                 connected = false;
+                // A batch may have been recorded as seen and applied only in part: the next pass applies again what lies
+                // between data_version and seen_version (every apply is idempotent) before it polls for more.
+                resumed = false;
                 await DelayAsync(guard.Failed(e), stoppingToken).ConfigureAwait(false);
             }
         }
@@ -125,7 +128,7 @@ public sealed partial class Follower(
                 i++;
             }
         }
-        var version = await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
+        var version = await store.PublishFollowerVersionAsync(cancellationToken, changes.Max(c => c.Version)).ConfigureAwait(false);
         Log.Applied(logger, changes.Count, plan.Count, version.Value, store.Catalog.SeenVersion.Value, store.Catalog.MissingCount);
     }
 
@@ -304,6 +307,11 @@ public sealed partial class Follower(
         {
             await store.ApplyDeleteAsync(LibraryPath.Parse(stale.Path), version, cancellationToken).ConfigureAwait(false);
         }
+        // Missing rows of paths the snapshot no longer holds were settled by changes this node will never see.
+        foreach (var moot in store.Catalog.ListMissing().Where(m => !wanted.Contains(m.Path)))
+        {
+            await store.ForgetMissingAsync(moot.Path, cancellationToken).ConfigureAwait(false);
+        }
         var published = await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
     }
@@ -323,13 +331,26 @@ public sealed partial class Follower(
         }
         var physical = store.Root.PhysicalPath(path);
         if (File.Exists(physical) && new FileInfo(physical).Length == file.Size && store.Root.StaysInside(path)
-            && await Sha256Digest.OfFileAsync(physical, cancellationToken).ConfigureAwait(false) == sha256)
+            && await HashOrNullAsync(physical, cancellationToken).ConfigureAwait(false) == sha256)
         {
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
             metrics.Kept(file.Size);
             return;
         }
         await PutAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The digest of a file already on disk, or null when it cannot be read (then it is simply fetched anew).</summary>
+    private static async Task<Sha256Digest?> HashOrNullAsync(string physical, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Sha256Digest.OfFileAsync(physical, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
