@@ -13,7 +13,7 @@ namespace MediaFleet.Node.Integrity;
 /// coordinator lists (how the primary heals from its followers), installing only bytes whose SHA-256 equals the
 /// catalog's. When no source has them the copy stays listed missing with the reasons, retried with back-off.
 /// </summary>
-internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOptions auth, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
+internal sealed class Healer(LibraryStore store, NodeOptions options, ClusterHttp cluster, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +38,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
         var failures = new List<string>();
         foreach (var (name, url) in await SourcesAsync(failures, cancellationToken).ConfigureAwait(false))
         {
-            using var http = NodeClient.CreateHttp(new Uri(url), auth.Token);
+            using var http = cluster.Create(new Uri(url));
             try
             {
                 var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, cancellationToken).ConfigureAwait(false);
@@ -68,7 +68,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
         {
             try
             {
-                using var http = CoordinatorClient.CreateHttp(new Uri(coordinator), auth.Token, TimeSpan.FromSeconds(10));
+                using var http = cluster.Create(new Uri(coordinator), TimeSpan.FromSeconds(10));
                 var self = options.Id ?? store.Catalog.NodeId;
                 var nodes = await new CoordinatorClient(http).GetNodesAsync(cancellationToken).ConfigureAwait(false);
                 sources.AddRange(nodes
