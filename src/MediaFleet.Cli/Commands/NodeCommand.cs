@@ -1,4 +1,5 @@
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Tls;
 using System.CommandLine;
 using System.Text.Json;
 using MediaFleet.Cli.Output;
@@ -24,8 +25,10 @@ internal static class NodeCommand
         var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
         var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with chain) for https:// listen URLs; re-read when the file changes" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
         var command = new Command("node", "run a data node: library, file API, replication, heartbeats, scrub and heal")
-            { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure };
+            { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure, tlsCert, tlsKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = new FlagSettings(parse);
@@ -38,11 +41,21 @@ internal static class NodeCommand
             flags.Add(advertise, "Node:Advertise");
             flags.Add(site, "Node:Site");
             flags.Add(token, "Auth:Token");
+            if (flags.Values.ContainsKey("Auth:Token"))
+            {
+                flags.Values["Auth:TokenOnCommandLine"] = "true";
+            }
+            flags.AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
+            flags.Add(tlsCert, "Tls:Certificate");
+            flags.Add(tlsKey, "Tls:Key");
+            flags.AddNamed<string?>(Common.CaFile, "Tls:CaFile");
+            flags.AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
             flags.Add(insecure, "Auth:InsecureNoAuth");
             var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 NodeOptions.From(c);
                 AuthOptions.From(c);
+                TlsOptions.From(c);
             });
             await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
             await app.RunAsync().ConfigureAwait(false);

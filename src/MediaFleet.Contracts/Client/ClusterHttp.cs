@@ -53,10 +53,13 @@ public sealed class ClusterHttp(string? token, ClientTls tls)
             }
             if (refusal is not null)
             {
-                throw new HttpRequestException(refusal);
+                throw new PlainHttpRefusedException(refusal);
             }
             request.Headers.Authorization = _header;
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 }
+
+/// <summary>A call that was not made because it would have sent the cluster token readable over the internet.</summary>
+public sealed class PlainHttpRefusedException(string message) : HttpRequestException(message);
