@@ -39,6 +39,7 @@ public static class RoleHost
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        builder.Services.AddTransient<IStartupFilter, KestrelProblems.MarkRequests>();
         return builder;
     }
 
@@ -67,6 +68,7 @@ public static class RoleHost
                     OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = certificate.Current }),
                 });
             }
+            listen.Use(KestrelProblems.Middleware);
             configure(listen);
         }
         var host = uri.Host.Trim('[', ']');
