@@ -78,6 +78,28 @@ public sealed class TokenSecrecyTests
         Assert.Single(logs.Lines, line => line.StartsWith("Wrong cluster token from 127.0.0.1: 1 time(s)", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task TokenGivenOnTheCommandLine_IsWarnedAbout_WithoutShowingIt()
+    {
+        using var folder = new TempFolder("mfleet-secret-");
+        var logs = new CapturedLogs();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Node:Data"] = folder.Combine("lib"),
+            ["Node:Primary"] = "true",
+            ["Node:Listen"] = "http://127.0.0.1:0",
+            ["Auth:Token"] = TestNode.Token,
+            ["Auth:TokenOnCommandLine"] = "true",
+        }).Build();
+        await using var app = await NodeApp.BuildAsync(configuration, logging => logging.AddProvider(logs));
+
+        await app.StartAsync();
+        await app.StopAsync();
+
+        Assert.Contains(logs.Lines, line => line.Contains("--token", StringComparison.Ordinal) && line.Contains("shows in ps", StringComparison.Ordinal));
+        Assert.All(logs.Lines, line => Assert.DoesNotContain(TestNode.Token, line, StringComparison.Ordinal));
+    }
+
     private sealed class CapturedLogs : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _lines = new();
