@@ -22,8 +22,8 @@ internal static class NodeCommand
         var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL, e.g. http://127.0.0.1:8460)" };
         var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx and other nodes reach this node (default: the listen address)" };
         var site = new Option<string?>("--site") { Description = "the site this node stands at (shown in /v1/status)" };
-        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
-        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
+        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth, Tls)" };
+        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN); shows in ps: prefer --token-file" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with chain) for https:// listen URLs; re-read when the file changes" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
