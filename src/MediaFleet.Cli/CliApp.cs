@@ -64,6 +64,10 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
+        foreach (var option in Common.ConnectionOptions())
+        {
+            root.Options.Add(option);
+        }
         RejectOptionLikeArguments(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -100,9 +104,14 @@ public static class CliApp
             error.WriteLine($"mfleet: {e.Message} ({(int)e.Status}{(e.Slug is null ? "" : " " + e.Slug)})");
             return ExitCodes.Failure;
         }
+        catch (PlainHttpRefusedException e)
+        {
+            error.WriteLine($"mfleet: {e.Message}");
+            return ExitCodes.Usage;
+        }
         catch (HttpRequestException e)
         {
-            error.WriteLine($"mfleet: cannot reach {NodeUrl(parse) ?? "the node"}: {e.Message}");
+            error.WriteLine($"mfleet: cannot reach {NodeUrl(parse) ?? "the node"}: {Common.Reason(e)}");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)

@@ -1,5 +1,7 @@
 using System.Net;
+using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Dashboard;
 using MediaFleet.Coordinator.Heartbeats;
@@ -24,21 +26,25 @@ public static class CoordinatorApp
         var options = CoordinatorOptions.From(configuration);
         var scores = ScoreOptions.From(configuration);
         var auth = AuthOptions.From(configuration);
-        var errors = options.Validate().Concat(scores.Validate()).Concat(auth.Validate()).ToList();
+        var tls = TlsOptions.From(configuration);
+        var errors = options.Validate().Concat(scores.Validate()).Concat(auth.Validate())
+            .Concat(tls.Validate(options.Proxy is null ? [options.Listen] : [options.Listen, options.Proxy])).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidSettingsException(errors);
         }
+        var certificate = tls.Certificate is null ? null : ServerCertificate.Load(tls.Certificate, tls.Key!);
+        var clientTls = ClientTls.From(tls);
 
         var builder = RoleHost.CreateBuilder(configuration, listen: null, logging);
-        var endpoints = new ListenEndpoints();
+        var endpoints = new ListenEndpoints(options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            endpoints.Api = Listen(kestrel, options.Listen, _ => { });
+            endpoints.Api = RoleHost.Listen(kestrel, options.Listen, certificate, _ => { });
             if (options.Proxy is not null)
             {
                 // Connections to the balancer's port are marked, so one host serves both without mixing their routes.
-                endpoints.Proxy = Listen(kestrel, options.Proxy, listen => listen.Use(next => connection =>
+                endpoints.Proxy = RoleHost.Listen(kestrel, options.Proxy, certificate, listen => listen.Use(next => connection =>
                 {
                     connection.Items[ProxyConnection] = true;
                     return next(connection);
@@ -47,6 +53,7 @@ public static class CoordinatorApp
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(new ClusterHttp(auth.Token, clientTls));
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ServerRegistry>();
@@ -95,6 +102,10 @@ public static class CoordinatorApp
             {
                 Log.InsecureNoAuth(logger);
             }
+            if (auth.TokenOnCommandLine)
+            {
+                RoleHost.WarnTokenOnCommandLine(logger);
+            }
             Log.Started(logger, endpoints.ApiUrl ?? options.Listen);
             if (endpoints.ProxyUrl is { } proxyUrl)
             {
@@ -117,47 +128,15 @@ public static class CoordinatorApp
     private static bool IsProxyConnection(HttpContext context) =>
         context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(ProxyConnection) == true;
 
-    /// <summary>Listens on an http URL's address and port: an IP address, <c>localhost</c>, or <c>*</c>/<c>+</c> for every address.</summary>
-    private static ListenOptions Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions> configure)
-    {
-        var uri = new Uri(url);
-        ListenOptions? chosen = null;
-        void Keep(ListenOptions listen)
-        {
-            chosen ??= listen;
-            configure(listen);
-        }
-        var host = uri.Host.Trim('[', ']');
-        if (host is "localhost")
-        {
-            kestrel.Listen(IPAddress.Loopback, uri.Port, Keep);
-        }
-        else if (host is "*" or "+" or "0.0.0.0")
-        {
-            kestrel.ListenAnyIP(uri.Port, Keep);
-        }
-        else if (IPAddress.TryParse(host, out var address))
-        {
-            kestrel.Listen(address, uri.Port, Keep);
-        }
-        else
-        {
-            throw new InvalidSettingsException([$"'{url}': listen on an IP address, localhost or * (not the host name '{uri.Host}')"]);
-        }
-        return chosen!;
-    }
-
     /// <summary>The two listeners, kept to learn their real ports after binding.</summary>
-    internal sealed class ListenEndpoints
+    internal sealed class ListenEndpoints(CoordinatorOptions options)
     {
         public ListenOptions? Api { get; set; }
 
         public ListenOptions? Proxy { get; set; }
 
-        public string? ApiUrl => Api is null ? null : "http://" + Format(Api.IPEndPoint!);
+        public string? ApiUrl => Api is null ? null : RoleHost.UrlOf(Api, options.Listen);
 
-        public string? ProxyUrl => Proxy is null ? null : "http://" + Format(Proxy.IPEndPoint!);
-
-        private static string Format(IPEndPoint endPoint) => endPoint.Address.Equals(IPAddress.IPv6Any) ? $"[::]:{endPoint.Port}" : endPoint.ToString();
+        public string? ProxyUrl => Proxy is null ? null : RoleHost.UrlOf(Proxy, options.Proxy!);
     }
 }

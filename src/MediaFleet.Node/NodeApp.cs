@@ -1,7 +1,9 @@
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
+using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Tls;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 using MediaFleet.Node.Flags;
@@ -28,15 +30,20 @@ public static class NodeApp
         var options = NodeOptions.From(configuration);
         var auth = AuthOptions.From(configuration);
         var scrub = ScrubOptions.From(configuration);
-        var errors = options.Validate().Concat(scrub.Validate()).Concat(auth.Validate()).ToList();
+        var tls = TlsOptions.From(configuration);
+        var errors = options.Validate().Concat(scrub.Validate()).Concat(auth.Validate()).Concat(tls.Validate([options.Listen])).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidSettingsException(errors);
         }
+        var certificate = tls.Certificate is null ? null : ServerCertificate.Load(tls.Certificate, tls.Key!);
+        var clientTls = ClientTls.From(tls);
+        await RefusePlainHttpAsync(auth, clientTls, cancellationToken, options.Upstream, options.Coordinator).ConfigureAwait(false);
 
-        var builder = RoleHost.CreateBuilder(configuration, options.Listen, logging);
+        var builder = RoleHost.CreateBuilder(configuration, listen: null, logging);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            RoleHost.Listen(kestrel, options.Listen, certificate, _ => { });
             // Media files have no size limit; bodies stream to disk in constant memory.
             kestrel.Limits.MaxRequestBodySize = null;
         });
@@ -46,6 +53,7 @@ public static class NodeApp
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(new ClusterHttp(auth.Token, clientTls));
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton(sp =>
         {
@@ -107,10 +115,33 @@ public static class NodeApp
             {
                 Log.InsecureNoAuth(logger);
             }
+            if (auth.TokenOnCommandLine)
+            {
+                RoleHost.WarnTokenOnCommandLine(logger);
+            }
             Log.Started(logger, options.Id ?? app.Services.GetRequiredService<LibraryStore>().Catalog.NodeId,
                 options.Primary ? "primary" : "follower", options.Data, string.Join(' ', BoundUrls(app)));
         });
         return app;
+    }
+
+    /// <summary>
+    /// Stops the start, before anything is sent, when the token would go over plain http to a public address
+    /// (DESIGN.md section 4).
+    /// </summary>
+    private static async Task RefusePlainHttpAsync(AuthOptions auth, ClientTls tls, CancellationToken cancellationToken, params string?[] targets)
+    {
+        if (string.IsNullOrEmpty(auth.Token))
+        {
+            return;
+        }
+        foreach (var target in targets)
+        {
+            if (target is not null && await PrivateAddresses.RefusalAsync(new Uri(target), tls.AllowInsecureHttp, cancellationToken).ConfigureAwait(false) is { } refusal)
+            {
+                throw new InvalidSettingsException([refusal]);
+            }
+        }
     }
 
     /// <summary>The URLs the node listens on, with real ports (port 0 resolved).</summary>

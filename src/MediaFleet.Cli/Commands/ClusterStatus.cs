@@ -9,13 +9,13 @@ namespace MediaFleet.Cli.Commands;
 /// <summary><c>mfleet status --coordinator URL</c>: every server as the coordinator sees it, as a table or JSON.</summary>
 internal static class ClusterStatus
 {
-    public static async Task<int> RunAsync(CliConsole console, string url, string? token, bool json, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliConsole console, string url, ClusterHttp cluster, bool json, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw new CliException($"--coordinator '{url}' is not an http URL such as http://127.0.0.1:8460", ExitCodes.Usage);
         }
-        using var http = NodeClient.CreateHttp(uri, token);
+        using var http = cluster.Create(uri);
         var client = new CoordinatorClient(http);
         IReadOnlyList<NodeStateDto> nodes;
         CoordinatorStateDto state;
@@ -24,9 +24,9 @@ internal static class ClusterStatus
             nodes = await client.GetNodesAsync(cancellationToken).ConfigureAwait(false);
             state = await client.GetStateAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException e) when (e is not PlainHttpRefusedException)
         {
-            throw new CliException($"cannot reach the coordinator at {url}: {e.Message}");
+            throw new CliException($"cannot reach the coordinator at {url}: {Common.Reason(e)}");
         }
         if (json)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using MediaFleet.Contracts.Client;
+using MediaFleet.Contracts.Tls;
 
 namespace MediaFleet.Cli.Commands;
 
@@ -22,6 +23,67 @@ internal static class Common
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFLEET_TOKEN"),
     };
 
+    /// <summary>
+    /// Options of every command (recursive on the root): a token file instead of a token in ps, the CAs to trust, and
+    /// whether the token may go over plain http to a public address.
+    /// </summary>
+    public static IEnumerable<Option> ConnectionOptions() =>
+    [
+        new Option<string?>(TokenFile)
+        {
+            Description = "read the cluster token from this file (default $MFLEET_TOKEN_FILE); unlike --token it does not show in ps",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFLEET_TOKEN_FILE") is { Length: > 0 } file ? file : null,
+            Recursive = true,
+        },
+        new Option<string?>(CaFile)
+        {
+            Description = "trust only the CAs in this PEM file for https (default $MFLEET_TLS__CAFILE, else the system store)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MFLEET_TLS__CAFILE") is { Length: > 0 } file ? file : null,
+            Recursive = true,
+        },
+        new Option<bool>(InsecureHttp)
+        {
+            Description = "allow sending the token over plain http to addresses outside loopback and the private ranges",
+            Recursive = true,
+        },
+    ];
+
+    public const string TokenFile = "--token-file";
+    public const string CaFile = "--ca-file";
+    public const string InsecureHttp = "--insecure-http";
+
+    /// <summary>How this command's clients reach a role: the token from --token, $MFLEET_TOKEN or --token-file, and the CAs to trust.</summary>
+    public static ClusterHttp Cluster(ParseResult parse, Option<string?> token)
+    {
+        var tls = new TlsOptions { CaFile = parse.GetValue<string?>(CaFile), AllowInsecureHttp = parse.GetValue<bool>(InsecureHttp) };
+        if (tls.CaFile is not null && !File.Exists(tls.CaFile))
+        {
+            throw new CliException($"--ca-file {tls.CaFile}: no such file", ExitCodes.Usage);
+        }
+        var value = parse.GetValue(token);
+        if (parse.GetValue<string?>(TokenFile) is { } file)
+        {
+            if (parse.GetResult(token) is { Implicit: false })
+            {
+                throw new CliException("give the token once: --token or --token-file, not both", ExitCodes.Usage);
+            }
+            try
+            {
+                value = File.ReadAllText(file).Trim();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliException($"--token-file {file}: {e.Message}", ExitCodes.Usage);
+            }
+        }
+        return new ClusterHttp(value, ClientTls.From(tls));
+    }
+
+    /// <summary>Why a call failed, in one line: a certificate that is not trusted says so instead of "see inner exception".</summary>
+    public static string Reason(HttpRequestException e) => e.InnerException is System.Security.Authentication.AuthenticationException tls
+        ? $"TLS: {tls.Message} (trust the cluster's CA with --ca-file F)"
+        : e.Message;
+
     public static Option<bool> JsonOption() => new("--json") { Description = "print JSON instead of text" };
 
     public static NodeClient Client(ParseResult parse, Option<string> node, Option<string?> token)
@@ -31,7 +93,7 @@ internal static class Common
         {
             throw new CliException($"--node '{url}' is not an http URL such as {DefaultNode}", ExitCodes.Usage);
         }
-        return new NodeClient(NodeClient.CreateHttp(uri, parse.GetValue(token)));
+        return new NodeClient(Cluster(parse, token).Create(uri));
     }
 
     /// <summary>For every role: JSON file, then <c>MFLEET_</c> environment, then flags: later sources win (DESIGN.md section 10).</summary>

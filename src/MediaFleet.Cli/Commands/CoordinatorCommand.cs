@@ -1,6 +1,7 @@
 using System.CommandLine;
 using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator;
 using MediaFleet.Coordinator.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -17,11 +18,13 @@ internal static class CoordinatorCommand
         var nginxTest = new Option<string?>("--nginx-test") { Description = "command that tests nginx's configuration (default 'nginx -t'); run without a shell" };
         var nginxReload = new Option<string?>("--nginx-reload") { Description = "command that reloads nginx (default 'nginx -s reload'); run without a shell" };
         var proxy = new Option<string?>("--proxy") { Description = "run the built-in balancer on this URL (e.g. http://127.0.0.1:8480), for clusters without nginx" };
-        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Coordinator, Auth)" };
-        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
+        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Coordinator, Auth, Tls)" };
+        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN); shows in ps: prefer --token-file" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may send heartbeats" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with chain) for https:// listen URLs; re-read when the file changes" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
         var command = new Command("coordinator", "run the coordinator: heartbeats, server states, the nginx file or the built-in balancer")
-            { listen, nginxConf, nginxTest, nginxReload, proxy, config, token, insecure };
+            { listen, nginxConf, nginxTest, nginxReload, proxy, config, token, insecure, tlsCert, tlsKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = new FlagSettings(parse);
@@ -31,11 +34,21 @@ internal static class CoordinatorCommand
             flags.Add(nginxReload, "Coordinator:NginxReload");
             flags.Add(proxy, "Coordinator:Proxy");
             flags.Add(token, "Auth:Token");
+            if (flags.Values.ContainsKey("Auth:Token"))
+            {
+                flags.Values["Auth:TokenOnCommandLine"] = "true";
+            }
+            flags.AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
+            flags.Add(tlsCert, "Tls:Certificate");
+            flags.Add(tlsKey, "Tls:Key");
+            flags.AddNamed<string?>(Common.CaFile, "Tls:CaFile");
+            flags.AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
             flags.Add(insecure, "Auth:InsecureNoAuth");
             var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 CoordinatorOptions.From(c);
                 AuthOptions.From(c);
+                TlsOptions.From(c);
             });
             await using var app = await CoordinatorApp.BuildAsync(configuration).ConfigureAwait(false);
             // The host stops itself when a background service dies: that is a failure, not a clean stop.

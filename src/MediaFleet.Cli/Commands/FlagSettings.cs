@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace MediaFleet.Cli.Commands;
@@ -12,6 +13,16 @@ internal sealed class FlagSettings(ParseResult parse)
     public FlagSettings Add<T>(Option<T> option, string key)
     {
         if (parse.GetResult(option) is { Implicit: false } && parse.GetValue(option) is { } value)
+        {
+            Values[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
+        }
+        return this;
+    }
+
+    /// <summary>Records the option named <paramref name="name"/> (one of the root's recursive options) when it was given.</summary>
+    public FlagSettings AddNamed<T>(string name, string key)
+    {
+        if (parse.GetResult(name) is OptionResult { Implicit: false } && parse.GetValue<T>(name) is { } value)
         {
             Values[key] = Convert.ToString(value, CultureInfo.InvariantCulture);
         }

@@ -241,7 +241,7 @@ internal static class LibraryCommands
         {
             if (parse.GetValue(coordinator) is { } coordinatorUrl)
             {
-                return await ClusterStatus.RunAsync(console, coordinatorUrl, parse.GetValue(token), parse.GetValue(json), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                return await ClusterStatus.RunAsync(console, coordinatorUrl, Common.Cluster(parse, token), parse.GetValue(json), TimeProvider.System, cancellationToken).ConfigureAwait(false);
             }
             var client = Common.Client(parse, node, token);
             var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Tls;
 using System.CommandLine;
 using System.Text.Json;
 using MediaFleet.Cli.Output;
@@ -21,11 +22,13 @@ internal static class NodeCommand
         var coordinator = new Option<string?>("--coordinator") { Description = "the coordinator to send heartbeats to (URL, e.g. http://127.0.0.1:8460)" };
         var advertise = new Option<string?>("--advertise") { Description = "HOST:PORT as nginx and other nodes reach this node (default: the listen address)" };
         var site = new Option<string?>("--site") { Description = "the site this node stands at (shown in /v1/status)" };
-        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth)" };
-        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN)" };
+        var config = new Option<string?>("--config") { Description = "a JSON settings file (sections Node, Auth, Tls)" };
+        var token = new Option<string?>("--token") { Description = "the cluster token (default $MFLEET_TOKEN); shows in ps: prefer --token-file" };
         var insecure = new Option<bool>("--insecure-no-auth") { Description = "run without a token: anyone reaching the port may write" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "PEM certificate (with chain) for https:// listen URLs; re-read when the file changes" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert" };
         var command = new Command("node", "run a data node: library, file API, replication, heartbeats, scrub and heal")
-            { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure };
+            { data, primary, upstream, listen, id, coordinator, advertise, site, config, token, insecure, tlsCert, tlsKey };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var flags = new FlagSettings(parse);
@@ -38,11 +41,21 @@ internal static class NodeCommand
             flags.Add(advertise, "Node:Advertise");
             flags.Add(site, "Node:Site");
             flags.Add(token, "Auth:Token");
+            if (flags.Values.ContainsKey("Auth:Token"))
+            {
+                flags.Values["Auth:TokenOnCommandLine"] = "true";
+            }
+            flags.AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
+            flags.Add(tlsCert, "Tls:Certificate");
+            flags.Add(tlsKey, "Tls:Key");
+            flags.AddNamed<string?>(Common.CaFile, "Tls:CaFile");
+            flags.AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
             flags.Add(insecure, "Auth:InsecureNoAuth");
             var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 NodeOptions.From(c);
                 AuthOptions.From(c);
+                TlsOptions.From(c);
             });
             await using var app = await NodeApp.BuildAsync(configuration, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (await RoleHost.RunAsync(app).ConfigureAwait(false) is [var crashed, ..])

@@ -30,15 +30,15 @@ internal static class ScoreCommand
             {
                 throw new CliException($"--coordinator '{url}' is not an http URL such as {DefaultCoordinator}", ExitCodes.Usage);
             }
-            using var http = NodeClient.CreateHttp(uri, parse.GetValue(token));
+            using var http = Common.Cluster(parse, token).Create(uri);
             ScoreDto score;
             try
             {
                 score = await new CoordinatorClient(http).GetScoreAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpRequestException e)
+            catch (HttpRequestException e) when (e is not PlainHttpRefusedException)
             {
-                throw new CliException($"cannot reach the coordinator at {url}: {e.Message}");
+                throw new CliException($"cannot reach the coordinator at {url}: {Common.Reason(e)}");
             }
             if (parse.GetValue(json))
             {

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Contracts.Problems;
+using MediaFleet.Contracts.Tls;
 
 namespace MediaFleet.Contracts.Client;
 
@@ -25,21 +25,11 @@ public sealed class NodeClient
 
     public NodeClient(HttpClient http) => _http = http;
 
-    /// <summary>An HttpClient for <paramref name="node"/> that sends <paramref name="token"/> as a bearer token.</summary>
-    public static HttpClient CreateHttp(Uri node, string? token)
-    {
-        var http = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(5), ConnectTimeout = TimeSpan.FromSeconds(10) })
-        {
-            BaseAddress = node.AbsoluteUri.EndsWith('/') ? node : new Uri(node.AbsoluteUri + "/"),
-            // Uploads and downloads of large files take as long as they take; callers cancel.
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        if (!string.IsNullOrEmpty(token))
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        return http;
-    }
+    /// <summary>
+    /// An HttpClient for <paramref name="node"/> that sends <paramref name="token"/> as a bearer token and trusts the
+    /// system store (a role's own clients come from its <see cref="ClusterHttp"/>).
+    /// </summary>
+    public static HttpClient CreateHttp(Uri node, string? token) => new ClusterHttp(token, ClientTls.System).Create(node);
 
     /// <summary>The request URI of a library path: each segment percent-encoded.</summary>
     public static string FileUri(string path) => "files/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString));

@@ -1,7 +1,12 @@
+using System.Net;
+using System.Net.Security;
+using MediaFleet.Contracts.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,8 +39,68 @@ public static class RoleHost
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        builder.Services.AddTransient<IStartupFilter, KestrelProblems.MarkRequests>();
         return builder;
     }
+
+    /// <summary>
+    /// Listens on an http or https URL's address and port: an IP address, <c>localhost</c>, or <c>*</c>/<c>+</c> for
+    /// every address. An https URL serves <paramref name="certificate"/>, read afresh for each new connection when its
+    /// files changed. <paramref name="configure"/> adds connection middleware, which sees the decrypted bytes.
+    /// </summary>
+    public static ListenOptions Listen(KestrelServerOptions kestrel, string url, ServerCertificate? certificate, Action<ListenOptions> configure)
+    {
+        var uri = new Uri(url);
+        var https = uri.Scheme == Uri.UriSchemeHttps;
+        if (https && certificate is null)
+        {
+            throw new InvalidSettingsException([$"'{url}' is https: give its certificate and key with --tls-cert F --tls-key F (Tls:Certificate, Tls:Key)"]);
+        }
+        ListenOptions? chosen = null;
+        void Keep(ListenOptions listen)
+        {
+            chosen ??= listen;
+            if (https)
+            {
+                certificate!.Logger = kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("MediaFleet.Tls");
+                listen.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions { ServerCertificateContext = certificate.Current }),
+                });
+            }
+            listen.Use(KestrelProblems.Middleware);
+            configure(listen);
+        }
+        var host = uri.Host.Trim('[', ']');
+        if (host is "localhost")
+        {
+            kestrel.Listen(IPAddress.Loopback, uri.Port, Keep);
+        }
+        else if (host is "*" or "+" or "0.0.0.0")
+        {
+            kestrel.ListenAnyIP(uri.Port, Keep);
+        }
+        else if (IPAddress.TryParse(host, out var address))
+        {
+            kestrel.Listen(address, uri.Port, Keep);
+        }
+        else
+        {
+            throw new InvalidSettingsException([$"'{url}': listen on an IP address, localhost or * (not the host name '{uri.Host}')"]);
+        }
+        return chosen!;
+    }
+
+    /// <summary>The URL a bound listener answers on, port 0 resolved.</summary>
+    public static string UrlOf(ListenOptions listen, string configuredUrl)
+    {
+        var endPoint = listen.IPEndPoint!;
+        var address = endPoint.Address.Equals(IPAddress.IPv6Any) ? $"[::]:{endPoint.Port}" : endPoint.ToString();
+        return new Uri(configuredUrl).Scheme + "://" + address;
+    }
+
+    /// <summary>Warns that <c>--token</c> put the cluster token where ps shows it.</summary>
+    public static void WarnTokenOnCommandLine(ILogger logger) => Log.TokenOnCommandLine(logger);
 
     /// <summary>The URLs a started host listens on, with real ports (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(IServiceProvider services) =>

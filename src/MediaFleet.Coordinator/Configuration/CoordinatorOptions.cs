@@ -118,6 +118,6 @@ public sealed class CoordinatorOptions
     }
 
     private static bool IsListenUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == "http" && uri.AbsolutePath == "/"
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/"
         && (uri.Host is "localhost" or "*" or "+" || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
 }

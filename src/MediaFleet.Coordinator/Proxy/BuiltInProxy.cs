@@ -1,4 +1,5 @@
 using System.Net;
+using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Coordinator.States;
@@ -18,20 +19,22 @@ internal sealed class BuiltInProxy : IDisposable
     private readonly ServerRegistry _registry;
     private readonly IHttpForwarder _forwarder;
     private readonly ILogger<BuiltInProxy> _logger;
-    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-        EnableMultipleHttp2Connections = true,
-    });
+    private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromMinutes(2) };
     private int _next = -1;
 
-    public BuiltInProxy(ServerRegistry registry, IHttpForwarder forwarder, ILogger<BuiltInProxy> logger)
+    public BuiltInProxy(ServerRegistry registry, IHttpForwarder forwarder, ClusterHttp cluster, ILogger<BuiltInProxy> logger)
     {
+        // Nodes' https certificates are checked as every client of this role checks them.
+        _client = new HttpMessageInvoker(cluster.Tls.CreateHandler(handler =>
+        {
+            handler.UseProxy = false;
+            handler.AllowAutoRedirect = false;
+            handler.AutomaticDecompression = DecompressionMethods.None;
+            handler.UseCookies = false;
+            handler.ConnectTimeout = TimeSpan.FromSeconds(5);
+            handler.EnableMultipleHttp2Connections = true;
+        }));
         _registry = registry;
         _forwarder = forwarder;
         _logger = logger;

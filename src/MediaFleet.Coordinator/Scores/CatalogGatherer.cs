@@ -13,7 +13,7 @@ internal sealed record NodeCatalog(string NodeId, Dictionary<string, CopyDto> Co
 /// listing only the copies that changed come over. A node that cannot be reached keeps its last catalog: its liveness,
 /// not a failed fetch, decides what its copies are worth.
 /// </summary>
-internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth, TimeProvider time, ILogger<CatalogGatherer> logger)
+internal sealed class CatalogGatherer(ServerRegistry registry, ClusterHttp cluster, TimeProvider time, ILogger<CatalogGatherer> logger)
 {
     private readonly Dictionary<string, NodeCatalog> _catalogs = new(StringComparer.Ordinal);
 
@@ -40,7 +40,7 @@ internal sealed class CatalogGatherer(ServerRegistry registry, AuthOptions auth,
         {
             try
             {
-                using var http = CoordinatorClient.CreateHttp(new Uri(node.Url), auth.Token, TimeSpan.FromMinutes(5));
+                using var http = cluster.Create(new Uri(node.Url), TimeSpan.FromMinutes(5));
                 NodeCatalog? known;
                 lock (_gate)
                 {

@@ -24,7 +24,7 @@ internal sealed class HeartbeatSender : BackgroundService
     private string? _failing;
     private (string Address, string Url)? _self;
 
-    public HeartbeatSender(LibraryStore store, NodeOptions options, AuthOptions auth, TimeProvider time, IHostApplicationLifetime lifetime, IServiceProvider services, ILogger<HeartbeatSender> logger)
+    public HeartbeatSender(LibraryStore store, NodeOptions options, ClusterHttp cluster, TimeProvider time, IHostApplicationLifetime lifetime, IServiceProvider services, ILogger<HeartbeatSender> logger)
     {
         _store = store;
         _options = options;
@@ -33,7 +33,7 @@ internal sealed class HeartbeatSender : BackgroundService
         _services = services;
         _logger = logger;
         // A heartbeat older than an interval is worth less than the next one: never wait longer for it.
-        _http = CoordinatorClient.CreateHttp(new Uri(options.Coordinator!), auth.Token, TimeSpan.FromSeconds(Math.Max(1, options.HeartbeatInterval)));
+        _http = cluster.Create(new Uri(options.Coordinator!), TimeSpan.FromSeconds(Math.Max(1, options.HeartbeatInterval)));
         _client = new CoordinatorClient(_http);
     }
 

@@ -14,7 +14,7 @@ namespace MediaFleet.Node.Integrity;
 /// catalog's. When no source has them the copy stays listed missing with the reasons, retried with back-off; when good
 /// bytes cannot replace the bad copy (a mount over the file) it stays listed as stuck, with the reason.
 /// </summary>
-internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOptions auth, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
+internal sealed class Healer(LibraryStore store, NodeOptions options, ClusterHttp cluster, NodeMetrics metrics, RepairList repairs, TimeProvider time, ILogger<Healer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +54,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
         string? stuck = null;
         foreach (var (name, url) in await SourcesAsync(failures, cancellationToken).ConfigureAwait(false))
         {
-            using var http = NodeClient.CreateHttp(new Uri(url), auth.Token);
+            using var http = cluster.Create(new Uri(url));
             try
             {
                 var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken).ConfigureAwait(false);
@@ -95,7 +95,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
         {
             try
             {
-                using var http = CoordinatorClient.CreateHttp(new Uri(coordinator), auth.Token, TimeSpan.FromSeconds(10));
+                using var http = cluster.Create(new Uri(coordinator), TimeSpan.FromSeconds(10));
                 var self = options.Id ?? store.Catalog.NodeId;
                 var nodes = await new CoordinatorClient(http).GetNodesAsync(cancellationToken).ConfigureAwait(false);
                 sources.AddRange(nodes

@@ -27,7 +27,7 @@ public sealed class RepairList
 }
 
 /// <summary>Keeps <see cref="RepairList"/> fresh from the coordinator's <c>GET /v1/score/files</c>.</summary>
-internal sealed class RepairListRefresher(RepairList list, NodeOptions options, AuthOptions auth, TimeProvider time, ILogger<RepairListRefresher> logger) : BackgroundService
+internal sealed class RepairListRefresher(RepairList list, NodeOptions options, ClusterHttp cluster, TimeProvider time, ILogger<RepairListRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -35,7 +35,7 @@ internal sealed class RepairListRefresher(RepairList list, NodeOptions options, 
         {
             return;
         }
-        using var http = CoordinatorClient.CreateHttp(new Uri(coordinator), auth.Token, TimeSpan.FromSeconds(30));
+        using var http = cluster.Create(new Uri(coordinator), TimeSpan.FromSeconds(30));
         var client = new CoordinatorClient(http);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30), time);
         var health = new LoopGuard(logger, "repair-list refresh", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));

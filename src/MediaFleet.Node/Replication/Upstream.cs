@@ -23,11 +23,11 @@ public sealed class Upstream : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _transferIdle;
 
-    public Upstream(NodeOptions options, AuthOptions auth, LibraryStore store, NodeMetrics metrics, TimeProvider time)
+    public Upstream(NodeOptions options, ClusterHttp cluster, LibraryStore store, NodeMetrics metrics, TimeProvider time)
     {
         _time = time;
         _transferIdle = TimeSpan.FromSeconds(options.TransferIdleSeconds);
-        _http = NodeClient.CreateHttp(new Uri(options.Upstream!), auth.Token);
+        _http = cluster.Create(new Uri(options.Upstream!));
         _client = new NodeClient(_http);
         _store = store;
         _metrics = metrics;

@@ -43,7 +43,7 @@ public sealed class CoordinatorOptionsTests
 
     [Theory]
     [InlineData("Listen", "localhost:8460", "Coordinator:Listen")]
-    [InlineData("Listen", "https://127.0.0.1:8460", "Coordinator:Listen")]
+    [InlineData("Listen", "ftp://127.0.0.1:8460", "Coordinator:Listen")]
     [InlineData("Listen", "http://mediafleet.local:8460", "Coordinator:Listen")]
     [InlineData("Listen", "http://127.0.0.1:8460/api", "Coordinator:Listen")]
     [InlineData("Listen", "", "Coordinator:Listen")]
