@@ -38,15 +38,27 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
         foreach (var node in CampaignCluster.Nodes)
         {
             var files = node == CampaignCluster.Primary ? primaryFiles : (await cluster.Client(node).GetSnapshotAsync(CancellationToken.None)).Files;
+            var log = node == CampaignCluster.Primary ? primaryLog : await ChangelogAsync(node, cluster.Client(node), version);
             if (node != CampaignCluster.Primary)
             {
                 Add($"manifest of {node}", Differences(primaryFiles, files));
-                var log = await ChangelogAsync(node, cluster.Client(node), version);
                 Add($"changelog of {node}", Differences(primaryLog, log));
             }
             CheckFolder(node, files);
+            await SaveEvidenceAsync(node, files, log);
         }
         await CheckBalancerAsync(primaryFiles);
+    }
+
+    /// <summary>A node's status, missing list, manifest and changelog beside its output, for a failure's reader.</summary>
+    private async Task SaveEvidenceAsync(string node, IReadOnlyList<FileDto> files, IReadOnlyList<ChangeDto> log)
+    {
+        var client = cluster.Client(node);
+        var status = await client.GetStatusAsync(CancellationToken.None);
+        var missing = await client.GetMissingAsync(CancellationToken.None);
+        journal.Evidence($"{node}.state.txt",
+            [$"status: {status}", "missing:", .. missing.Select(m => $"  {m}"), "manifest:", .. files.Select(f => $"  v{f.Version} {f.Sha256} {f.Size,9} {f.Path}"),
+             "changelog:", .. log.Select(c => $"  v{c.Version} {c.Op} {c.Path}{(c.To is null ? "" : " -> " + c.To)} {c.Sha256} {c.Size}")]);
     }
 
     /// <summary>Every follower reaches the primary's version with nothing missing; false (and findings) when one does not in time.</summary>
@@ -90,7 +102,7 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
                 catch (HttpRequestException)
                 {
                 }
-                Findings.Add($"convergence: {node} not at the primary's version {wanted} within {within.TotalSeconds:0} s: {status}{(missing.Length > 0 ? "; missing: " + missing : "")}; its last lines:\n{Tail(cluster.OutputOf(node), 15)}");
+                Findings.Add($"convergence: {node} not at the primary's version {wanted} within {within.TotalSeconds:0} s: {status}{(missing.Length > 0 ? "; missing: " + missing : "")}; its last lines:\n{Tail(cluster.OutputOf(node), 6)}");
             }
             return false;
         }
@@ -245,8 +257,13 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
             log.AddRange(page.Changes);
             since = page.Changes[^1].Version;
         }
-        var expected = Enumerable.Range(0, (int)(version - from)).Select(i => from + 1 + i);
+        var last = log.Count == 0 ? from : Math.Min(version, log.Max(c => c.Version));
+        var expected = Enumerable.Range(0, (int)(last - from)).Select(i => from + 1 + i);
         var differences = expected.Except(log.Select(c => c.Version)).Select(v => $"version {v} is missing").ToList();
+        if (last < version)
+        {
+            differences.Add($"it ends at version {last}, the primary's at {version}");
+        }
         differences.AddRange(log.GroupBy(c => c.Version).Where(g => g.Count() > 1).Select(g => $"version {g.Key} is there {g.Count()} times"));
         differences.AddRange(log.Where(c => c.Version > version).Select(c => $"version {c.Version} is past the primary's {version}"));
         if (node != CampaignCluster.Primary)

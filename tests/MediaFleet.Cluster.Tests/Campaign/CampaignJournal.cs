@@ -53,6 +53,9 @@ internal sealed class CampaignJournal : IDisposable
         }
     }
 
+    /// <summary>Writes a file of evidence (a node's state, its changelog) beside the logs.</summary>
+    public void Evidence(string name, IEnumerable<string> lines) => File.WriteAllLines(_folder.Combine(name), lines);
+
     /// <summary>Keeps the folder after the run (a failure's evidence).</summary>
     public void Keep() => _keep = true;
 

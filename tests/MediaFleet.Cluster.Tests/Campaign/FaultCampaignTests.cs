@@ -38,8 +38,9 @@ public sealed class FaultCampaignTests(ITestOutputHelper output)
         if (findings.Count > 0)
         {
             journal.Keep();
-            journal.Note($"FAILED with {findings.Count} finding(s)");
-            Assert.Fail($"fault campaign seed {seed} (replay: MFLEET_CAMPAIGN_SEED={seed} MFLEET_CAMPAIGN_SECONDS={duration.TotalSeconds:0}; logs kept in {journal.Folder}):\n- " + string.Join("\n- ", findings));
+            var message = $"fault campaign seed {seed} (replay: MFLEET_CAMPAIGN_SEED={seed} MFLEET_CAMPAIGN_SECONDS={duration.TotalSeconds:0}; logs kept in {journal.Folder}):\n- " + string.Join("\n- ", findings);
+            journal.Note($"FAILED with {findings.Count} finding(s): {message}");
+            Assert.Fail(message);
         }
     }
 
