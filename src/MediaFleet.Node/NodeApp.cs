@@ -78,7 +78,7 @@ public static class NodeApp
         try
         {
             var store = app.Services.GetRequiredService<LibraryStore>();
-            await store.RecoverAsync(cancellationToken).ConfigureAwait(false);
+            await store.RecoverAsync(options.Primary, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -30,12 +30,12 @@ internal sealed class StoreFixture : IAsyncDisposable
 
     public LibraryStore Open() => new(new LibraryRoot(_folder.Path), LibraryCatalog.Open(new LibraryRoot(_folder.Path), Time), ReserveBytes, NullLogger<LibraryStore>.Instance);
 
-    /// <summary>Closes the store and opens it again with start-up recovery, as a restart does.</summary>
-    public async Task RestartAsync()
+    /// <summary>Closes the store and opens it again with start-up recovery, as a restart (of a primary, by default) does.</summary>
+    public async Task RestartAsync(bool primary = true)
     {
         await Store.DisposeAsync();
         Store = Open();
-        await Store.RecoverAsync(CancellationToken.None);
+        await Store.RecoverAsync(primary, CancellationToken.None);
     }
 
     public Task<WriteResult> PutAsync(string path, byte[] bytes, MediaFleet.Library.Digests.Sha256Digest? expected = null, long? length = null) =>

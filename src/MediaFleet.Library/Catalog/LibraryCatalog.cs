@@ -23,7 +23,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             attempts INTEGER NOT NULL DEFAULT 0, next_try_at TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS intents(id INTEGER PRIMARY KEY, op TEXT NOT NULL, path TEXT NOT NULL, to_path TEXT,
-            sha256 TEXT, size INTEGER);
+            sha256 TEXT, size INTEGER, version INTEGER);
         """;
 
     private readonly string _connectionString;
@@ -117,6 +117,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private void Initialise()
     {
         Execute(_writer, Schema);
+        AddColumnIfMissing("intents", "version", "INTEGER");
         // FULL: a committed write survives power loss, so the catalog never lags the renamed file it describes.
         Execute(_writer, "PRAGMA synchronous=FULL;");
         NodeId = GetMeta("node_id") ?? SetNewNodeId();
@@ -134,6 +135,17 @@ public sealed class LibraryCatalog : IAsyncDisposable
             var entry = ReadFile(reader);
             _files[entry.Path] = entry;
             _totalBytes += entry.Size;
+        }
+    }
+
+    /// <summary>Brings a catalog made by an older build up to the current columns (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
+    private void AddColumnIfMissing(string table, string column, string type)
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            Execute(_writer, $"ALTER TABLE {table} ADD COLUMN {column} {type};");
         }
     }
 
@@ -175,10 +187,13 @@ public sealed class LibraryCatalog : IAsyncDisposable
 
     // ---- write side: called by LibraryStore, one writer at a time ----
 
-    internal long AddIntent(ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size)
+    /// <summary>Records a write about to touch the folder, so start-up recovery can finish or drop it.</summary>
+    /// <param name="version">The version the write already has (a follower's replicated change, a heal); null when its commit makes a new one.</param>
+    internal long AddIntent(ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size, DataVersion? version = null)
     {
         using var command = _writer.CreateCommand();
-        command.CommandText = "INSERT INTO intents(op, path, to_path, sha256, size) VALUES ($op, $path, $to, $sha, $size) RETURNING id";
+        command.CommandText = "INSERT INTO intents(op, path, to_path, sha256, size, version) VALUES ($op, $path, $to, $sha, $size, $version) RETURNING id";
+        command.Parameters.AddWithValue("$version", (object?)version?.Value ?? DBNull.Value);
         command.Parameters.AddWithValue("$op", op.ToText());
         command.Parameters.AddWithValue("$path", path);
         command.Parameters.AddWithValue("$to", (object?)toPath ?? DBNull.Value);
@@ -192,7 +207,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     internal IReadOnlyList<Intent> ReadIntents()
     {
         using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT id, op, path, to_path, sha256, size FROM intents ORDER BY id";
+        command.CommandText = "SELECT id, op, path, to_path, sha256, size, version FROM intents ORDER BY id";
         using var reader = command.ExecuteReader();
         var intents = new List<Intent>();
         while (reader.Read())
@@ -203,7 +218,8 @@ public sealed class LibraryCatalog : IAsyncDisposable
                 reader.GetString(2),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.IsDBNull(4) ? null : Sha256Digest.ParseHex(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5)));
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : new DataVersion(reader.GetInt64(6))));
         }
         return intents;
     }
@@ -645,8 +661,11 @@ public sealed class LibraryCatalog : IAsyncDisposable
     }
 }
 
-/// <summary>A write that was about to touch the folder, recorded so a crash in between can be finished or undone.</summary>
-internal sealed record Intent(long Id, ChangeOp Op, string Path, string? ToPath, Sha256Digest? Sha256, long? Size);
+/// <summary>
+/// A write recorded before it touched the folder, so a crash in between can be finished or undone; <see cref="Version"/> is
+/// the version the write already has (a follower's replicated change, a heal), null when its commit makes a new one.
+/// </summary>
+internal sealed record Intent(long Id, ChangeOp Op, string Path, string? ToPath, Sha256Digest? Sha256, long? Size, DataVersion? Version);
 
 /// <summary>Reads one consistent snapshot of the files table; owns its connection and transaction.</summary>
 public sealed class ManifestReader : IAsyncDisposable

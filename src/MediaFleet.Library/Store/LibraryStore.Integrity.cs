@@ -88,7 +88,7 @@ public sealed partial class LibraryStore
             }
             var target = Root.PhysicalPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, corrupt.Size);
+            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, corrupt.Size, corrupt.Version);
             File.Move(partial, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Catalog.CommitPut(intent, path.Value, sha256, new FileInfo(target).Length, File.GetLastWriteTimeUtc(target), corrupt.Version);

@@ -10,7 +10,12 @@ public sealed partial class LibraryStore
     /// Start-up recovery: empties <c>.mfleet/tmp</c>, then finishes every write whose rename (or unlink) reached the
     /// folder but whose catalog commit did not, and drops the intents of writes that never touched the folder.
     /// </summary>
-    public async Task RecoverAsync(CancellationToken cancellationToken)
+    /// <param name="primary">
+    /// Only the primary assigns versions. A follower finishes a write with the version its intent carries; an intent
+    /// without one (written by an older build) is dropped and its change applied again from the changelog or the
+    /// manifest, because inventing a version would collide with its changelog or skip provisioning.
+    /// </param>
+    public async Task RecoverAsync(bool primary, CancellationToken cancellationToken)
     {
         var cleared = 0;
         foreach (var file in Directory.EnumerateFiles(Root.TempFolder))
@@ -28,7 +33,9 @@ public sealed partial class LibraryStore
         {
             foreach (var intent in Catalog.ReadIntents())
             {
-                var version = await FinishAsync(intent, cancellationToken).ConfigureAwait(false);
+                var version = primary || intent.Version is not null
+                    ? await FinishAsync(intent, cancellationToken).ConfigureAwait(false)
+                    : null;
                 if (version is { } v)
                 {
                     Log.IntentCompleted(_logger, intent.Op.ToText(), intent.Path, v.Value);
@@ -52,17 +59,17 @@ public sealed partial class LibraryStore
         var current = Catalog.Find(intent.Path);
         switch (intent.Op)
         {
-            case ChangeOp.Put when File.Exists(path) && current?.Sha256 != intent.Sha256:
+            case ChangeOp.Put when File.Exists(path) && (current is null || current.Sha256 != intent.Sha256 || current.State != FileState.Ok):
                 // The rename happened; the bytes there are the new file only if they hash to what was announced.
                 var digest = await Sha256Digest.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
                 return digest == intent.Sha256
-                    ? Catalog.CommitPut(intent.Id, intent.Path, digest, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path)).Version
+                    ? Catalog.CommitPut(intent.Id, intent.Path, digest, new FileInfo(path).Length, File.GetLastWriteTimeUtc(path), intent.Version).Version
                     : null;
             case ChangeOp.Delete when current is not null && !File.Exists(path):
-                return Catalog.CommitDelete(intent.Id, intent.Path);
+                return Catalog.CommitDelete(intent.Id, intent.Path, intent.Version);
             case ChangeOp.Move when current is not null && intent.ToPath is { } to && !File.Exists(path)
                                     && File.Exists(Root.PhysicalPath(LibraryPath.Parse(to))):
-                return Catalog.CommitMove(intent.Id, current, to);
+                return Catalog.CommitMove(intent.Id, current, to, intent.Version);
             default:
                 return null;
         }

@@ -33,7 +33,7 @@ public sealed partial class LibraryStore
                 return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
             }
             var length = new FileInfo(partial).Length;
-            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, length);
+            var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, length, version);
             File.Move(partial, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             var entry = Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version);
@@ -94,7 +94,7 @@ public sealed partial class LibraryStore
         try
         {
             var target = Root.PhysicalPath(path);
-            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null);
+            var intent = Catalog.AddIntent(ChangeOp.Delete, path.Value, null, null, null, version);
             if (File.Exists(target))
             {
                 File.Delete(target);
@@ -123,7 +123,7 @@ public sealed partial class LibraryStore
             {
                 return false;
             }
-            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size);
+            var intent = Catalog.AddIntent(ChangeOp.Move, from.Value, to.Value, current.Sha256, current.Size, version);
             File.Move(source, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
