@@ -194,10 +194,10 @@ public sealed class ChaosProxy : IAsyncDisposable
 public sealed record ChaosSettings
 {
     /// <summary>Share of connections cut after some answer bytes.</summary>
-    public double CutProbability { get; init; } = 0.25;
+    public double CutProbability { get; init; } = 0.3;
 
     /// <summary>Share of connections that stall after some answer bytes.</summary>
-    public double StallProbability { get; init; } = 0.1;
+    public double StallProbability { get; init; } = 0.15;
 
     /// <summary>Share of stalls that never end (a peer gone without a word, as behind a NAT that forgot the flow).</summary>
     public double EndlessStallProbability { get; init; } = 0.5;

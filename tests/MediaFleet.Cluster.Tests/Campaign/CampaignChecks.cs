@@ -77,7 +77,14 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
                     {
                         var status = await cluster.Client(node).GetStatusAsync(CancellationToken.None);
                         last[node] = $"version {status.Version}, seen {status.SeenVersion}, missing {status.Missing}";
-                        all &= status.Version == wanted && status.SeenVersion == wanted && status.Missing == 0;
+                        if (status.Version == wanted && status.SeenVersion == wanted && status.Missing == 0)
+                        {
+                            last.Remove(node);
+                        }
+                        else
+                        {
+                            all = false;
+                        }
                     }
                     catch (HttpRequestException e)
                     {

@@ -11,8 +11,11 @@ namespace MediaFleet.Cluster.Tests.Campaign;
 [Collection(CampaignCollection.Name)]
 public sealed class FaultCampaignTests(ITestOutputHelper output)
 {
-    /// <summary>How long followers get to converge once faults stop: stalls end after TransferIdleSeconds, retries back off to 5 s.</summary>
-    private static readonly TimeSpan ConvergeWithin = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// How long followers get to converge once faults stop: a stalled transfer is dropped after TransferIdleSeconds, a
+    /// stalled long-poll after ChangesWaitSeconds + 30 s, retries back off to 5 s; long runs leave more to catch up.
+    /// </summary>
+    private static TimeSpan ConvergeWithin(TimeSpan duration) => TimeSpan.FromSeconds(Math.Max(90, duration.TotalSeconds / 10));
 
     public static IEnumerable<object[]> Seeds() => CampaignSettings.Seeds();
 
@@ -77,7 +80,7 @@ public sealed class FaultCampaignTests(ITestOutputHelper output)
         if (findings.Count == 0)
         {
             var checks = new CampaignChecks(cluster, writer, journal);
-            await checks.RunAsync(ConvergeWithin);
+            await checks.RunAsync(ConvergeWithin(duration));
             findings.AddRange(checks.Findings);
         }
         return findings;
