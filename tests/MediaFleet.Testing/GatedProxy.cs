@@ -5,22 +5,25 @@ namespace MediaFleet.Testing;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 that forwards to a target port and, while closed, holds back answer bytes past a
-/// limit per connection: a transfer through it stops part-way, deterministically, until the gate opens.
+/// limit per connection: a transfer through it stops part-way (the connection open and silent), deterministically,
+/// until the gate opens. With <c>cut</c>, it closes each connection at the limit instead (a link that drops).
 /// </summary>
 public sealed class GatedProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _targetPort;
     private readonly long _limit;
+    private readonly bool _cut;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _connections = [];
     private readonly Task _accepting;
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GatedProxy(int targetPort, long limit)
+    public GatedProxy(int targetPort, long limit, bool cut = false)
     {
         _targetPort = targetPort;
         _limit = limit;
+        _cut = cut;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -31,6 +34,11 @@ public sealed class GatedProxy : IAsyncDisposable
     public long Forwarded => Interlocked.Read(ref _forwarded);
 
     private long _forwarded;
+
+    /// <summary>Connections closed at the limit (with <c>cut</c>).</summary>
+    public long Cuts => Interlocked.Read(ref _cuts);
+
+    private long _cuts;
 
     public void Open() => _gate.TrySetResult();
 
@@ -83,8 +91,17 @@ public sealed class GatedProxy : IAsyncDisposable
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
-            if (sent + read > _limit)
+            if (sent + read > _limit && !_gate.Task.IsCompleted)
             {
+                if (_cut)
+                {
+                    // Up to the limit exactly, then the connection ends (ServeAsync closes the client side).
+                    var rest = (int)(_limit - sent);
+                    await to.WriteAsync(buffer.AsMemory(0, rest), _stop.Token);
+                    Interlocked.Add(ref _forwarded, rest);
+                    Interlocked.Increment(ref _cuts);
+                    return;
+                }
                 await _gate.Task.WaitAsync(_stop.Token);
             }
             await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MediaFleet.Library.Digests;
@@ -37,7 +38,9 @@ internal static class HashingCopier
     /// <summary>
     /// Appends all of <paramref name="source"/> to <paramref name="target"/> at its position, feeding
     /// <paramref name="hash"/> (which may already hold the bytes before, for a resumed transfer), and flushes it to
-    /// disk; <paramref name="written"/> hears of every chunk on disk. Returns the bytes copied.
+    /// disk; <paramref name="written"/> hears of every chunk on disk. Returns the bytes copied. When the source fails
+    /// mid-chunk, the bytes that did arrive are written and hashed before the failure is rethrown, so a resumed
+    /// transfer goes on from the last byte received, not from the last whole buffer.
     /// </summary>
     public static async Task<long> CopyAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
     {
@@ -56,7 +59,7 @@ internal static class HashingCopier
         {
             while (true)
             {
-                var read = await source.ReadAtLeastAsync(current, BufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                var (read, failure) = await FillAsync(source, current, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -83,15 +86,23 @@ internal static class HashingCopier
                 if (direct && whole != read)
                 {
                     // Only the last chunk can end in a partial block; that tail goes through the page cache.
-                    await target.WriteAsync(current[..whole], cancellationToken).ConfigureAwait(false);
+                    await target.WriteAsync(current[..whole], CancellationToken.None).ConfigureAwait(false);
                     direct = !Durability.TrySetDirectIo(target.SafeFileHandle, enable: false);
-                    pending = target.WriteAsync(current[whole..read], cancellationToken).AsTask();
+                    pending = target.WriteAsync(current[whole..read], CancellationToken.None).AsTask();
                 }
                 else
                 {
-                    pending = target.WriteAsync(current[..read], cancellationToken).AsTask();
+                    // Not cancellable: a chunk that was read is kept (a stalled or cancelled transfer resumes after it).
+                    pending = target.WriteAsync(current[..read], CancellationToken.None).AsTask();
                 }
                 (current, other) = (other, current);
+                if (failure is not null)
+                {
+                    await pending.ConfigureAwait(false);
+                    written?.Invoke(read);
+                    previous = 0;
+                    failure.Throw();
+                }
                 if (read < BufferSize)
                 {
                     break;
@@ -126,6 +137,32 @@ internal static class HashingCopier
             }
             Return(currentArray);
             Return(otherArray);
+        }
+    }
+
+    /// <summary>
+    /// Reads until <paramref name="buffer"/> is full or the source ends. A failure after some bytes arrived is handed
+    /// back with them, so the caller keeps what it received before rethrowing; a failure before any byte throws.
+    /// </summary>
+    private static async ValueTask<(int Read, ExceptionDispatchInfo? Failure)> FillAsync(Stream source, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        try
+        {
+            while (read < buffer.Length)
+            {
+                var n = await source.ReadAsync(buffer[read..], cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            return (read, null);
+        }
+        catch (Exception e) when (read > 0)
+        {
+            return (read, ExceptionDispatchInfo.Capture(e));
         }
     }
 

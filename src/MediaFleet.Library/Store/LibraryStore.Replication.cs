@@ -12,13 +12,30 @@ public sealed partial class LibraryStore
     /// Keyed by path too: two paths with the same content may transfer at the same time.
     /// </summary>
     public string PartialPath(Sha256Digest sha256, LibraryPath path) =>
-        Path.Combine(Root.TempFolder, "partial-" + sha256.Hex + "-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path.Value)))[..16]);
+        Path.Combine(Root.TempFolder, "partial-" + sha256.Hex + "-" + PathKey(path));
+
+    private static string PathKey(LibraryPath path) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path.Value)))[..16];
+
+    /// <summary>
+    /// Deletes the partial transfers of a path that a later change made moot (deleted, moved away, or installed with
+    /// other bytes), so <c>.mfleet/tmp</c> does not keep them until the next start. Costs a listing of the temp folder,
+    /// which holds only transfers in flight.
+    /// </summary>
+    private void DropPartials(LibraryPath path)
+    {
+        foreach (var partial in Directory.EnumerateFiles(Root.TempFolder, "partial-*-" + PathKey(path)))
+        {
+            TryDeleteIfExists(partial);
+        }
+    }
 
     /// <summary>
     /// Installs a completely transferred and verified file (its digest was checked on the way) as
     /// <paramref name="version"/>: fsync, rename, fsync folder, catalog commit.
     /// </summary>
-    public async Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken)
+    /// <param name="onlyWhileMissing">A retry: install only while the path is still listed missing at this version.</param>
+    public async Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false)
     {
         if (!Root.StaysInside(path))
         {
@@ -27,6 +44,12 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (IsSettledLater(path, version, onlyWhileMissing))
+            {
+                // A retry that lost the race with a later put, delete or move of the path: its bytes are out of date.
+                TryDeleteIfExists(partial);
+                return new WriteResult(WriteStatus.Unchanged, Catalog.Find(path.Value), Detail: "a later change settled this path");
+            }
             var target = Root.PhysicalPath(path);
             if (Directory.Exists(target) || !TryCreateParent(target))
             {
@@ -37,6 +60,7 @@ public sealed partial class LibraryStore
             File.Move(partial, target, overwrite: true);
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             var entry = Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version);
+            DropPartials(path);
             return new WriteResult(WriteStatus.Created, entry);
         }
         finally
@@ -45,8 +69,12 @@ public sealed partial class LibraryStore
         }
     }
 
+    /// <summary>Whether a later change than <paramref name="version"/> already decided what the path holds.</summary>
+    private bool IsSettledLater(LibraryPath path, DataVersion version, bool onlyWhileMissing) =>
+        Catalog.Find(path.Value)?.Version > version || onlyWhileMissing && Catalog.FindMissing(path.Value)?.Version != version;
+
     /// <summary>Copies a file this node already holds with the wanted digest to another path (no transfer).</summary>
-    public async Task<WriteResult> CopyLocalAsync(FileEntry source, LibraryPath path, DataVersion version, CancellationToken cancellationToken)
+    public async Task<WriteResult> CopyLocalAsync(FileEntry source, LibraryPath path, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false)
     {
         var partial = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
         try
@@ -61,7 +89,7 @@ public sealed partial class LibraryStore
             {
                 return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the local copy {source.Path} no longer hashes to {source.Sha256}");
             }
-            return await InstallVerifiedAsync(path, partial, digest, version, cancellationToken).ConfigureAwait(false);
+            return await InstallVerifiedAsync(path, partial, digest, version, cancellationToken, onlyWhileMissing).ConfigureAwait(false);
         }
         catch (InsufficientStorageException e)
         {
@@ -101,6 +129,7 @@ public sealed partial class LibraryStore
                 Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             }
             Catalog.CommitDelete(intent, path.Value, version);
+            DropPartials(path);
             PruneEmptyFolders(Path.GetDirectoryName(target)!);
         }
         finally
@@ -128,6 +157,7 @@ public sealed partial class LibraryStore
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
             Catalog.CommitMove(intent, current, to.Value, version);
+            DropPartials(from);
             PruneEmptyFolders(Path.GetDirectoryName(source)!);
             return true;
         }
@@ -154,8 +184,10 @@ public sealed partial class LibraryStore
     public Task RecordSeenAsync(IReadOnlyList<ChangeEntry> changes, CancellationToken cancellationToken) =>
         WithCatalogAsync(c => { c.RecordSeen(changes); return 0; }, cancellationToken);
 
-    public Task<MissingEntry> RecordMissingAsync(string path, DataVersion version, Sha256Digest? sha256, string reason, DateTimeOffset nextTry, CancellationToken cancellationToken) =>
-        WithCatalogAsync(c => c.RecordMissing(path, version, sha256, reason, nextTry), cancellationToken);
+    /// <param name="onlyWhileMissing">A retry's failure: recorded only while the path is still listed at this version, so a
+    /// retry that lost the race with a later change does not list a settled path again.</param>
+    public Task<MissingEntry?> RecordMissingAsync(string path, DataVersion version, Sha256Digest? sha256, string reason, DateTimeOffset nextTry, CancellationToken cancellationToken, bool onlyWhileMissing = false) =>
+        WithCatalogAsync(c => onlyWhileMissing && c.FindMissing(path)?.Version != version ? null : c.RecordMissing(path, version, sha256, reason, nextTry), cancellationToken);
 
     public Task ForgetMissingAsync(string path, CancellationToken cancellationToken) =>
         WithCatalogAsync(c => { c.ForgetMissing(path); return 0; }, cancellationToken);

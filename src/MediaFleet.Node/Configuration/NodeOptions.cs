@@ -46,6 +46,12 @@ public sealed class NodeOptions
     /// <summary>How long a follower's long-poll for changes waits upstream, in seconds.</summary>
     public int ChangesWaitSeconds { get; set; } = 25;
 
+    /// <summary>
+    /// Seconds a transfer may go without receiving a byte before it is given up and resumed later: long enough for a
+    /// busy upstream, short enough that a silently dropped connection does not hold replication.
+    /// </summary>
+    public double TransferIdleSeconds { get; set; } = 30;
+
     public static NodeOptions From(IConfiguration configuration)
     {
         var options = new NodeOptions();
@@ -84,6 +90,10 @@ public sealed class NodeOptions
         if (RetryMaxSeconds < 1 || ChangesWaitSeconds is < 0 or > 60)
         {
             errors.Add("Node:RetryMaxSeconds must be at least 1 and Node:ChangesWaitSeconds between 0 and 60");
+        }
+        if (TransferIdleSeconds is not (> 0 and <= 3600))
+        {
+            errors.Add("Node:TransferIdleSeconds must be between 0 and 3600 seconds");
         }
         if (HeartbeatInterval is not (> 0 and <= 3600))
         {

@@ -41,7 +41,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, AuthOption
             using var http = NodeClient.CreateHttp(new Uri(url), auth.Token);
             try
             {
-                var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, cancellationToken).ConfigureAwait(false);
+                var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken).ConfigureAwait(false);
                 await store.HealAsync(path, partial, missing.Sha256!.Value, cancellationToken).ConfigureAwait(false);
                 return;
             }

@@ -1,5 +1,6 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
+using MediaFleet.Contracts.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
@@ -26,13 +27,18 @@ public sealed partial class Follower(
     {
         var retries = RetryMissingAsync(stoppingToken);
         var needsProvisioning = store.Catalog.SeenVersion == DataVersion.Zero;
-        await FinishSeenChangesAsync(stoppingToken).ConfigureAwait(false);
-        var backoff = TimeSpan.FromMilliseconds(250);
+        var guard = new LoopGuard(logger, $"Replication from {upstream.BaseAddress}", TimeSpan.FromMilliseconds(250), MaxPollBackoff);
+        var resumed = false;
         var connected = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (!resumed)
+                {
+                    await FinishSeenChangesAsync(stoppingToken).ConfigureAwait(false);
+                    resumed = true;
+                }
                 if (needsProvisioning)
                 {
                     await ProvisionAsync(stoppingToken).ConfigureAwait(false);
@@ -48,26 +54,23 @@ public sealed partial class Follower(
                 {
                     await ApplyBatchAsync(answer.Changes.Select(ToEntry).ToList(), stoppingToken).ConfigureAwait(false);
                 }
-                backoff = TimeSpan.FromMilliseconds(250);
-            }
-            catch (MediaFleetException e) when (e.Slug == ProblemTypes.ChangesCompacted)
-            {
-                Log.Compacted(logger, store.Catalog.SeenVersion.Value, e.Message);
-                needsProvisioning = true;
-                // An upstream that is itself still provisioning can answer this more than once: do not spin.
-                await DelayAsync(backoff, stoppingToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPollBackoff.Ticks));
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is HttpRequestException or IOException or MediaFleetException or TransferFailedException or System.Text.Json.JsonException)
-            {
-                Log.UpstreamFailed(logger, upstream.BaseAddress.ToString(), e.Message, backoff.TotalSeconds);
-                connected = false;
-                await DelayAsync(backoff, stoppingToken).ConfigureAwait(false);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxPollBackoff.Ticks));
+                guard.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception e)
+            {
+                if (e is MediaFleetException { Slug: ProblemTypes.ChangesCompacted })
+                {
+                    Log.Compacted(logger, store.Catalog.SeenVersion.Value, e.Message);
+                    needsProvisioning = true;
+                }
+                // Whatever broke (the upstream, the link, the disk, a bug), the loop goes on: an upstream that is itself
+                // still provisioning can answer 410 more than once, and a dead one must not be called in a spin.
+                connected = false;
+                await DelayAsync(guard.Failed(e), stoppingToken).ConfigureAwait(false);
             }
         }
         await retries.ConfigureAwait(false);
@@ -189,7 +192,8 @@ public sealed partial class Follower(
     }
 
     /// <summary>Makes <paramref name="path"/> hold <paramref name="sha256"/>: already there, a local copy, or a transfer.</summary>
-    private async Task<bool> PutAsync(LibraryPath path, Sha256Digest sha256, long? size, DataVersion version, CancellationToken cancellationToken)
+    /// <param name="retry">A retry of a missing entry: it yields to any later change of the path that settled it meanwhile.</param>
+    private async Task<bool> PutAsync(LibraryPath path, Sha256Digest sha256, long? size, DataVersion version, CancellationToken cancellationToken, bool retry = false)
     {
         try
         {
@@ -201,7 +205,7 @@ public sealed partial class Follower(
             }
             if (store.FindByDigest(sha256) is { } local)
             {
-                var copy = await store.CopyLocalAsync(local, path, version, cancellationToken).ConfigureAwait(false);
+                var copy = await store.CopyLocalAsync(local, path, version, cancellationToken, retry).ConfigureAwait(false);
                 if (copy.Succeeded)
                 {
                     metrics.LocalCopy();
@@ -209,52 +213,62 @@ public sealed partial class Follower(
                 }
             }
             var partial = await upstream.FetchAsync(path, sha256, size, cancellationToken).ConfigureAwait(false);
-            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken).ConfigureAwait(false);
+            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken, retry).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw new TransferFailedException(result.Detail ?? result.Status.ToString());
             }
             return true;
         }
-        catch (TransferFailedException e)
+        catch (Exception e) when (e is TransferFailedException or IOException or UnauthorizedAccessException && !cancellationToken.IsCancellationRequested)
         {
             var previous = store.Catalog.FindMissing(path.Value);
             var attempts = previous is not null && previous.Version == version ? previous.Attempts : 0;
             var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempts), options.RetryMaxSeconds));
-            await store.RecordMissingAsync(path.Value, version, sha256, e.Message, time.GetUtcNow() + wait, cancellationToken).ConfigureAwait(false);
-            Log.Missing(logger, path.Value, version.Value, e.Message, wait.TotalSeconds);
+            if (await store.RecordMissingAsync(path.Value, version, sha256, e.Message, time.GetUtcNow() + wait, cancellationToken, retry).ConfigureAwait(false) is not null)
+            {
+                Log.Missing(logger, path.Value, version.Value, e.Message, wait.TotalSeconds);
+            }
             return false;
         }
     }
 
-    /// <summary>Retries due entries of <c>missing</c> until the node stops.</summary>
+    /// <summary>Retries due entries of <c>missing</c> until the node stops; a pass that fails is logged once and retried.</summary>
     private async Task RetryMissingAsync(CancellationToken stoppingToken)
     {
+        var guard = new LoopGuard(logger, "Retrying missing files", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(options.RetryMaxSeconds));
+        var wait = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await DelayAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            // Quarantined copies are the healer's: it looks beyond the upstream when the upstream's copy is bad too.
-            // Files the preservation score wants repaired come first.
-            var due = repairs.First(store.Catalog.ListMissing().Where(m => m.Sha256 is not null && !LibraryStore.IsCorrupt(m) && (m.NextTryAt is null || m.NextTryAt <= now)), m => m.Path);
-            if (due.Count == 0)
-            {
-                continue;
-            }
+            await DelayAsync(wait, stoppingToken).ConfigureAwait(false);
+            wait = TimeSpan.FromSeconds(1);
             try
             {
+                var now = time.GetUtcNow();
+                // Quarantined copies are the healer's: it looks beyond the upstream when the upstream's copy is bad too.
+                // Files the preservation score wants repaired come first.
+                var due = repairs.First(store.Catalog.ListMissing().Where(m => m.Sha256 is not null && !LibraryStore.IsCorrupt(m) && (m.NextTryAt is null || m.NextTryAt <= now)), m => m.Path);
+                if (due.Count == 0)
+                {
+                    continue;
+                }
                 foreach (var missing in due)
                 {
                     if (LibraryPath.TryParse(missing.Path, out var path, out _))
                     {
-                        await PutAsync(path, missing.Sha256!.Value, null, missing.Version, stoppingToken).ConfigureAwait(false);
+                        await PutAsync(path, missing.Sha256!.Value, null, missing.Version, stoppingToken, retry: true).ConfigureAwait(false);
                     }
                 }
                 await store.PublishFollowerVersionAsync(stoppingToken).ConfigureAwait(false);
+                guard.Succeeded();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (Exception e)
+            {
+                wait = guard.Failed(e);
             }
         }
     }
@@ -334,9 +348,6 @@ public sealed partial class Follower(
     {
         [LoggerMessage(2100, LogLevel.Information, "Applied {Count} changes ({Applied} after coalescing): version {Version}, seen {Seen}, missing {Missing}")]
         public static partial void Applied(ILogger logger, int count, int applied, long version, long seen, int missing);
-
-        [LoggerMessage(2101, LogLevel.Warning, "Upstream {Upstream} failed: {Reason}; retrying in {Seconds} s")]
-        public static partial void UpstreamFailed(ILogger logger, string upstream, string reason, double seconds);
 
         [LoggerMessage(2102, LogLevel.Warning, "{Path} (version {Version}) is missing: {Reason}; next try in {Seconds} s")]
         public static partial void Missing(ILogger logger, string path, long version, string reason, double seconds);

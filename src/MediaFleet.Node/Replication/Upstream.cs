@@ -10,7 +10,7 @@ using MediaFleet.Node.Configuration;
 namespace MediaFleet.Node.Replication;
 
 /// <summary>Why a transfer did not install a file; goes into <c>missing.reason</c>.</summary>
-public sealed class TransferFailedException(string reason, Exception? inner = null) : Exception(reason, inner);
+public class TransferFailedException(string reason, Exception? inner = null) : Exception(reason, inner);
 
 /// <summary>The follower's view of its upstream: changes, the manifest, and file transfers that resume.</summary>
 public sealed class Upstream : IDisposable
@@ -21,10 +21,12 @@ public sealed class Upstream : IDisposable
     private readonly NodeMetrics _metrics;
 
     private readonly TimeProvider _time;
+    private readonly TimeSpan _transferIdle;
 
     public Upstream(NodeOptions options, AuthOptions auth, LibraryStore store, NodeMetrics metrics, TimeProvider time)
     {
         _time = time;
+        _transferIdle = TimeSpan.FromSeconds(options.TransferIdleSeconds);
         _http = NodeClient.CreateHttp(new Uri(options.Upstream!), auth.Token);
         _client = new NodeClient(_http);
         _store = store;
@@ -64,7 +66,7 @@ public sealed class Upstream : IDisposable
     /// complete and verified; throws <see cref="TransferFailedException"/> with the reason otherwise.
     /// </summary>
     public Task<string> FetchAsync(LibraryPath path, Sha256Digest sha256, long? size, CancellationToken cancellationToken) =>
-        PeerFetch.FetchAsync(_http, "upstream", _store, _metrics, path, sha256, size, cancellationToken);
+        PeerFetch.FetchAsync(_http, "upstream", _store, _metrics, path, sha256, size, _transferIdle, _time, cancellationToken);
 
     /// <summary>Streams <c>GET/HEAD /files/{path}</c> from upstream to a client (read-through for a missing file).</summary>
     public async Task ProxyAsync(HttpContext context, LibraryPath path)

@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+
+namespace MediaFleet.Contracts.Hosting;
+
+/// <summary>
+/// How a background loop survives what it did not expect: the loop catches, asks here how long to wait, and goes on.
+/// A failure is logged the first time its kind appears (the same exception type and message, numbers aside, is only
+/// counted after that), recovery is logged once, and the wait doubles from <c>first</c> up to <c>max</c>.
+/// </summary>
+public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan first, TimeSpan max)
+{
+    private readonly TimeSpan _first = first;
+    private string? _failing;
+    private int _repeats;
+    private TimeSpan _next = first;
+
+    /// <summary>True while the last pass failed.</summary>
+    public bool Failing => _failing is not null;
+
+    /// <summary>Records a failed pass; returns how long to wait before the next.</summary>
+    public TimeSpan Failed(Exception exception)
+    {
+        var kind = Kind(exception);
+        if (kind == _failing)
+        {
+            _repeats++;
+        }
+        else
+        {
+            _failing = kind;
+            _repeats = 0;
+            Log.LoopFailed(logger, loop, exception.GetType().Name, exception.Message, exception);
+        }
+        var wait = _next;
+        _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, max.Ticks));
+        return wait;
+    }
+
+    /// <summary>Records a pass that worked: the back-off starts over and a recovery is logged once.</summary>
+    public void Succeeded()
+    {
+        _next = _first;
+        if (_failing is not null)
+        {
+            Log.LoopRecovered(logger, loop, _repeats + 1);
+            _failing = null;
+            _repeats = 0;
+        }
+    }
+
+    /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>
+    internal static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");
+
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex Digits();
+
+    private static partial class Log
+    {
+        [LoggerMessage(5000, LogLevel.Error, "{Loop} failed ({Type}: {Reason}); it goes on and backs off, and says so once when it recovers")]
+        public static partial void LoopFailed(ILogger logger, string loop, string type, string reason, Exception exception);
+
+        [LoggerMessage(5001, LogLevel.Information, "{Loop} works again after {Failures} failed passes")]
+        public static partial void LoopRecovered(ILogger logger, string loop, int failures);
+    }
+}
