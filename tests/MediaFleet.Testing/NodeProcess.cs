@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 namespace MediaFleet.Testing;
 
 /// <summary>
-/// <c>mfleet node</c> as a separate process (for kill -9 and memory tests), started from the mfleet.dll beside
-/// the test assembly and ended by its own handle, never by name.
+/// <c>mfleet node</c> (or <c>mfleet coordinator</c>) as a separate process (for kill -9 and memory tests), started from
+/// the mfleet.dll beside the test assembly and ended by its own handle, never by name.
 /// </summary>
 public sealed partial class NodeProcess : IAsyncDisposable
 {
@@ -32,8 +32,19 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>mfleet node --data LIBRARY --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves.</summary>
-    public static async Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token, string listen = "http://127.0.0.1:0")
+    /// <summary>
+    /// Starts <c>mfleet node --data LIBRARY --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves;
+    /// <paramref name="environment"/> adds variables such as <c>MFLEET_Node__HeartbeatInterval</c>.
+    /// </summary>
+    public static Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token, string listen = "http://127.0.0.1:0",
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        StartRoleAsync(["node", "--data", library, "--listen", listen, .. args ?? ["--primary"]], token, environment);
+
+    /// <summary>Starts <c>mfleet coordinator --listen LISTEN ARGS…</c> and waits until it serves.</summary>
+    public static Task<NodeProcess> StartCoordinatorAsync(string listen, IEnumerable<string> args, string token = TestNode.Token, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartRoleAsync(["coordinator", "--listen", listen, .. args], token, environment);
+
+    private static async Task<NodeProcess> StartRoleAsync(string[] args, string token, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -42,12 +53,16 @@ public sealed partial class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mfleet.dll"));
-        foreach (var arg in (string[])["node", "--data", library, "--listen", listen, .. args ?? ["--primary"]])
+        foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
         }
         start.Environment["MFLEET_TOKEN"] = token;
         start.Environment["MFLEET_Node__ReserveBytes"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var node = new NodeProcess(Process.Start(start)!);
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnLine(string? line)
@@ -75,7 +90,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             var output = node.Output;
             await node.DisposeAsync();
-            throw new InvalidOperationException($"mfleet node did not start: {output}");
+            throw new InvalidOperationException($"mfleet {args[0]} did not start: {output}");
         }
         node.Url = await ready.Task;
         return node;
@@ -127,7 +142,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    [GeneratedRegex(@"serving .* on (http://[^\s]+)")]
+    [GeneratedRegex(@"serving (?:.* )?on (http://[^\s]+)")]
     private static partial Regex ListeningLine();
 
     private bool _disposed;
