@@ -59,4 +59,21 @@ public sealed class HostileLinkTests
         await Replicas.ConvergedAsync(primary.Client, follower.Client, TimeSpan.FromSeconds(60));
         await Eventually.TrueAsync(() => !Directory.EnumerateFiles(temp).Any(), "an empty .mfleet/tmp", TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task ManifestThatGoesSilentWhileProvisioning_IsAskedForAgain()
+    {
+        // Found by the fault campaign: a new follower whose manifest request went silent waited on it for ever.
+        await using var primary = await TestNode.StartAsync();
+        for (var i = 0; i < 300; i++)
+        {
+            await primary.Client.PutFileAsync($"lib/with-a-long-folder-name/file-{i:D4}.bin", new MemoryStream([(byte)i, 1, 2]), 3, null, CancellationToken.None);
+        }
+        // The first connection (the manifest) stops after 2,000 bytes and never goes on; later ones flow.
+        await using var proxy = new GatedProxy(new Uri(primary.Url).Port, 2_000, heldConnections: 1);
+
+        await using var follower = await TestNode.StartFollowerAsync(proxy.Url, settings: new Dictionary<string, string?> { ["Node:TransferIdleSeconds"] = "1" });
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client, TimeSpan.FromSeconds(60));
+    }
 }

@@ -14,16 +14,20 @@ public sealed class GatedProxy : IAsyncDisposable
     private readonly int _targetPort;
     private readonly long _limit;
     private readonly bool _cut;
+    private readonly int _held;
+    private int _served;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _connections = [];
     private readonly Task _accepting;
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GatedProxy(int targetPort, long limit, bool cut = false)
+    /// <param name="heldConnections">Only this many first connections meet the limit; later ones flow (null: all).</param>
+    public GatedProxy(int targetPort, long limit, bool cut = false, int? heldConnections = null)
     {
         _targetPort = targetPort;
         _limit = limit;
         _cut = cut;
+        _held = heldConnections ?? int.MaxValue;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -72,7 +76,7 @@ public sealed class GatedProxy : IAsyncDisposable
         {
             await target.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
             var up = client.GetStream().CopyToAsync(target.GetStream(), _stop.Token);
-            var down = PumpDownAsync(target.GetStream(), client.GetStream());
+            var down = PumpDownAsync(target.GetStream(), client.GetStream(), Interlocked.Increment(ref _served) <= _held);
             await Task.WhenAny(up, down);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
@@ -84,14 +88,14 @@ public sealed class GatedProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpDownAsync(Stream from, Stream to)
+    private async Task PumpDownAsync(Stream from, Stream to, bool held)
     {
         var buffer = new byte[64 * 1024];
         long sent = 0;
         int read;
         while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
         {
-            if (sent + read > _limit && !_gate.Task.IsCompleted)
+            if (held && sent + read > _limit && !_gate.Task.IsCompleted)
             {
                 if (_cut)
                 {

@@ -104,7 +104,8 @@ public sealed class NodeClient
     }
 
     /// <summary>The whole manifest with the version it is a snapshot of (header <c>MFleet-Version</c>).</summary>
-    public async Task<(long Version, IReadOnlyList<FileDto> Files)> GetSnapshotAsync(CancellationToken cancellationToken)
+    /// <param name="progress">Hears of each file line as it arrives (a watchdog re-arms on it).</param>
+    public async Task<(long Version, IReadOnlyList<FileDto> Files)> GetSnapshotAsync(CancellationToken cancellationToken, Action? progress = null)
     {
         using var response = await _http.GetAsync("v1/manifest", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
@@ -113,6 +114,7 @@ public sealed class NodeClient
         await foreach (var file in ReadLinesAsync(response, ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false))
         {
             files.Add(file);
+            progress?.Invoke();
         }
         return (version, files);
     }

@@ -99,7 +99,8 @@ public sealed partial class Follower(
             await ApplyBatchAsync(pending, cancellationToken).ConfigureAwait(false);
             cursor = pending[^1].Version;
         }
-        await store.PublishFollowerVersionAsync(cancellationToken).ConfigureAwait(false);
+        // Every seen change is applied again now; those no longer in the changelog came with a snapshot (provisioning).
+        await store.PublishFollowerVersionAsync(cancellationToken, cancellationToken.IsCancellationRequested ? null : seen).ConfigureAwait(false);
     }
 
     /// <summary>Records a batch as seen, applies it in version order and publishes the new data version.</summary>

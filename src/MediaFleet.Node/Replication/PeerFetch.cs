@@ -123,6 +123,12 @@ internal static class PeerFetch
             {
                 throw new TransferFailedException("disk below ReserveBytes");
             }
+            catch (IOException e) when (Durability.IsDiskFull(e))
+            {
+                // Not worth resuming at once, and the partial's bytes are what the disk needs back to record anything.
+                File.Delete(partial);
+                throw new TransferFailedException("the disk is full: " + e.Message, e);
+            }
             catch (Exception e) when (e is IOException or HttpRequestException
                                       || e is OperationCanceledException && silence.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {

@@ -56,8 +56,18 @@ public sealed class Upstream : IDisposable
     /// <summary>The upstream's manifest: its version and every file (one consistent snapshot).</summary>
     public async Task<(DataVersion Version, IReadOnlyList<FileDto> Files)> GetManifestAsync(CancellationToken cancellationToken)
     {
-        var (version, files) = await _client.GetSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        return (new DataVersion(version), files);
+        // Like a transfer, the manifest must keep arriving: a connection that goes silent is given up, not waited on.
+        using var silence = new CancellationTokenSource(_transferIdle, _time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
+        try
+        {
+            var (version, files) = await _client.GetSnapshotAsync(deadline.Token, () => silence.CancelAfter(_transferIdle)).ConfigureAwait(false);
+            return (new DataVersion(version), files);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HttpRequestException($"the manifest stopped arriving for {_transferIdle.TotalSeconds} s");
+        }
     }
 
     /// <summary>
