@@ -33,17 +33,7 @@ internal static class CoordinatorCommand
             flags.Add(nginxTest, "Coordinator:NginxTest");
             flags.Add(nginxReload, "Coordinator:NginxReload");
             flags.Add(proxy, "Coordinator:Proxy");
-            flags.Add(token, "Auth:Token");
-            if (flags.Values.ContainsKey("Auth:Token"))
-            {
-                flags.Values["Auth:TokenOnCommandLine"] = "true";
-            }
-            flags.AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
-            flags.Add(tlsCert, "Tls:Certificate");
-            flags.Add(tlsKey, "Tls:Key");
-            flags.AddNamed<string?>(Common.CaFile, "Tls:CaFile");
-            flags.AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
-            flags.Add(insecure, "Auth:InsecureNoAuth");
+            flags.AddAuthAndTls(token, tlsCert, tlsKey, insecure);
             var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 CoordinatorOptions.From(c);

@@ -28,4 +28,21 @@ internal sealed class FlagSettings(ParseResult parse)
         }
         return this;
     }
+
+    /// <summary>The token, TLS and no-auth flags every role takes, under their <c>Auth</c> and <c>Tls</c> keys.</summary>
+    public FlagSettings AddAuthAndTls(Option<string?> token, Option<string?> tlsCert, Option<string?> tlsKey, Option<bool> insecureNoAuth)
+    {
+        Add(token, "Auth:Token");
+        if (Values.ContainsKey("Auth:Token"))
+        {
+            // A role warns at start-up: ps shows its arguments to every user.
+            Values["Auth:TokenOnCommandLine"] = "true";
+        }
+        AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
+        Add(tlsCert, "Tls:Certificate");
+        Add(tlsKey, "Tls:Key");
+        AddNamed<string?>(Common.CaFile, "Tls:CaFile");
+        AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
+        return Add(insecureNoAuth, "Auth:InsecureNoAuth");
+    }
 }

@@ -40,17 +40,7 @@ internal static class NodeCommand
             flags.Add(coordinator, "Node:Coordinator");
             flags.Add(advertise, "Node:Advertise");
             flags.Add(site, "Node:Site");
-            flags.Add(token, "Auth:Token");
-            if (flags.Values.ContainsKey("Auth:Token"))
-            {
-                flags.Values["Auth:TokenOnCommandLine"] = "true";
-            }
-            flags.AddNamed<string?>(Common.TokenFile, "Auth:TokenFile");
-            flags.Add(tlsCert, "Tls:Certificate");
-            flags.Add(tlsKey, "Tls:Key");
-            flags.AddNamed<string?>(Common.CaFile, "Tls:CaFile");
-            flags.AddNamed<bool>(Common.InsecureHttp, "Tls:AllowInsecureHttp");
-            flags.Add(insecure, "Auth:InsecureNoAuth");
+            flags.AddAuthAndTls(token, tlsCert, tlsKey, insecure);
             var configuration = Common.LoadConfiguration(parse.GetValue(config), flags.Values, c =>
             {
                 NodeOptions.From(c);
