@@ -10,12 +10,17 @@ public sealed class LoopGuardTests
     {
         public List<(LogLevel Level, string Text)> Written { get; } = [];
 
+        public List<Exception?> Exceptions { get; } = [];
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             Written.Add((logLevel, formatter(state, exception)));
+            Exceptions.Add(exception);
+        }
     }
 
     [Fact]
@@ -36,6 +41,19 @@ public sealed class LoopGuardTests
         Assert.Contains("Scrub failed (IOException: read failed after 0 bytes)", log.Written[0].Text);
         Assert.Equal("Scrub works again after 5 failed passes", log.Written[1].Text);
         Assert.False(guard.Failing);
+    }
+
+    [Fact]
+    public void FailureOfTheWorldOutside_IsAWarningWithoutStack_AndABugAnErrorWithIt()
+    {
+        var log = new Lines();
+        var guard = new LoopGuard(log, "Heartbeats", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+
+        guard.Failed(new HttpRequestException("Connection refused (127.0.0.1:8460)"));
+        guard.Failed(new InvalidOperationException("Sequence contains no elements"));
+
+        Assert.Equal([LogLevel.Warning, LogLevel.Error], log.Written.Select(w => w.Level));
+        Assert.Equal([false, true], log.Exceptions.Select(e => e is not null));
     }
 
     [Fact]

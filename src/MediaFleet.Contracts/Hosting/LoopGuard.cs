@@ -39,7 +39,14 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
         {
             _failing = kind;
             _repeats = 0;
-            Log.LoopFailed(logger, loop, exception.GetType().Name, exception.Message, exception);
+            if (IsWeather(exception))
+            {
+                Log.LoopInterrupted(logger, loop, exception.GetType().Name, exception.Message);
+            }
+            else
+            {
+                Log.LoopFailed(logger, loop, exception.GetType().Name, exception.Message, exception);
+            }
         }
         var wait = _next;
         _next = TimeSpan.FromTicks(Math.Min(_next.Ticks * 2, max.Ticks));
@@ -81,6 +88,13 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
         return true;
     }
 
+    /// <summary>
+    /// Failures of the world outside (a peer down, a link cut, a timeout): a warning without a stack trace, since the
+    /// stack says nothing an operator can use. Everything else is an error with its stack.
+    /// </summary>
+    internal static bool IsWeather(Exception exception) =>
+        exception is HttpRequestException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException;
+
     /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>
     internal static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");
 
@@ -91,6 +105,9 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
     {
         [LoggerMessage(5000, LogLevel.Error, "{Loop} failed ({Type}: {Reason}); it goes on and backs off, and says so once when it recovers")]
         public static partial void LoopFailed(ILogger logger, string loop, string type, string reason, Exception exception);
+
+        [LoggerMessage(5002, LogLevel.Warning, "{Loop} failed ({Type}: {Reason}); it goes on and backs off, and says so once when it recovers")]
+        public static partial void LoopInterrupted(ILogger logger, string loop, string type, string reason);
 
         [LoggerMessage(5001, LogLevel.Information, "{Loop} works again after {Failures} failed passes")]
         public static partial void LoopRecovered(ILogger logger, string loop, int failures);
