@@ -89,11 +89,12 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
     }
 
     /// <summary>
-    /// Failures of the world outside (a peer down, a link cut, a timeout): a warning without a stack trace, since the
+    /// Failures of the world outside (a peer down or answering a problem, a link cut, a timeout): a warning without a stack trace, since the
     /// stack says nothing an operator can use. Everything else is an error with its stack.
     /// </summary>
     internal static bool IsWeather(Exception exception) =>
-        exception is HttpRequestException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException;
+        exception is HttpRequestException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException
+            or Client.MediaFleetException;
 
     /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>
     internal static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");
