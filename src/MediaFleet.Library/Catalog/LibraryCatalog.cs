@@ -56,6 +56,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
     /// <summary>Every change up to this version is applied here (<c>meta.data_version</c>).</summary>
     public DataVersion Version => new(Volatile.Read(ref _version));
 
+    /// <summary>A follower's change loop has applied (or listed missing) every seen change up to this version.</summary>
+    public DataVersion AppliedThrough => new(Volatile.Read(ref _appliedThrough));
+
     /// <summary>The highest version seen from upstream (on the primary: the same as <see cref="Version"/>).</summary>
     public DataVersion SeenVersion => new(Math.Max(Volatile.Read(ref _seenVersion), Volatile.Read(ref _version)));
 
@@ -431,7 +434,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     {
         if (appliedThrough is { } applied && applied.Value > _appliedThrough)
         {
-            _appliedThrough = applied.Value;
+            Volatile.Write(ref _appliedThrough, applied.Value);
         }
         var seen = Math.Min(SeenVersion.Value, _appliedThrough);
         var version = _missing.IsEmpty ? seen : Math.Min(seen, _missing.Values.Min(m => m.Version.Value) - 1);
@@ -471,7 +474,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
             tx.Commit();
         }
         Volatile.Write(ref _seenVersion, version.Value);
-        _appliedThrough = version.Value;
+        Volatile.Write(ref _appliedThrough, version.Value);
         _storedFollowerVersion = published;
         Published(new DataVersion(published));
         return new DataVersion(published);

@@ -80,13 +80,14 @@ public sealed partial class Follower(
     }
 
     /// <summary>
-    /// After a crash, changes seen (recorded) but not all applied lie between data_version and seen_version:
-    /// they are applied again from the node's own changelog; every apply is idempotent.
+    /// After a crash (or a failed pass), changes seen (recorded) but not all applied lie above what the change loop
+    /// applied (at start-up: data_version) up to seen_version: they are applied again from the node's own changelog;
+    /// every apply is idempotent, and nothing applied before is done twice.
     /// </summary>
     private async Task FinishSeenChangesAsync(CancellationToken cancellationToken)
     {
         var catalog = store.Catalog;
-        var cursor = catalog.Version;
+        var cursor = catalog.AppliedThrough;
         var seen = catalog.SeenVersion;
         while (cursor < seen && !cancellationToken.IsCancellationRequested)
         {
