@@ -70,8 +70,8 @@ public sealed partial class Follower(
                 // Whatever broke (the upstream, the link, the disk, a bug), the loop goes on: an upstream that is itself
                 // still provisioning can answer 410 more than once, and a dead one must not be called in a spin.
                 connected = false;
-                // A batch may have been recorded as seen and applied only in part: the next pass applies again what lies
-                // between data_version and seen_version (every apply is idempotent) before it polls for more.
+                // A batch may have been recorded as seen and applied only in part: the next pass applies again the seen
+                // changes above what the change loop applied (every apply is idempotent) before it polls for more.
                 resumed = false;
                 await DelayAsync(guard.Failed(e), stoppingToken).ConfigureAwait(false);
             }
