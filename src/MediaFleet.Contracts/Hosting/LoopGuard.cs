@@ -97,7 +97,7 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
             or Client.MediaFleetException;
 
     /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>
-    internal static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");
+    public static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");
 
     [GeneratedRegex("[0-9]+")]
     private static partial Regex Digits();

@@ -17,8 +17,9 @@ internal sealed class CatalogGatherer(ServerRegistry registry, ClusterHttp clust
 {
     private readonly Dictionary<string, NodeCatalog> _catalogs = new(StringComparer.Ordinal);
 
-    // Why each failing node's last fetch failed: a node that fails the same way on every pass is logged once.
-    private readonly Dictionary<string, string> _failing = new(StringComparer.Ordinal);
+    // The kinds of failure each failing node has shown since it last answered: each is logged once, however the
+    // node's failures alternate (a reset before or after the headers), until it recovers.
+    private readonly Dictionary<string, HashSet<string>> _failing = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public IReadOnlyDictionary<string, NodeCatalog> Catalogs
@@ -78,8 +79,11 @@ internal sealed class CatalogGatherer(ServerRegistry registry, ClusterHttp clust
                 bool isNew;
                 lock (_gate)
                 {
-                    isNew = _failing.GetValueOrDefault(node.Id) != reason;
-                    _failing[node.Id] = reason;
+                    if (!_failing.TryGetValue(node.Id, out var kinds))
+                    {
+                        _failing[node.Id] = kinds = new HashSet<string>(StringComparer.Ordinal);
+                    }
+                    isNew = kinds.Add(LoopGuard.Kind(e));
                 }
                 if (isNew)
                 {

@@ -41,7 +41,9 @@ public sealed class FailingCatalogTests
         Assert.True(broken.Requests("/garbage") >= 3 && broken.Requests("/reset") >= 3, "the broken nodes were asked on every pass");
         var failures = logs.WithId(3040).Select(e => e.Message).ToList();
         Assert.Single(failures, m => m.Contains("garbage", StringComparison.Ordinal));
-        Assert.Single(failures, m => m.Contains("reset", StringComparison.Ordinal));
+        // A reset meets the gatherer before or after the answer's headers (two kinds of failure, in any order): each once.
+        Assert.InRange(failures.Count(m => m.Contains("reset", StringComparison.Ordinal)), 1, 2);
+        Assert.Equal(failures.Count, failures.Distinct().Count());
     }
 
     private static async Task<ScoreDto> ScoreWhenAsync(TestCoordinator coordinator, Func<ScoreDto, bool> condition, ScoreDto? last)
