@@ -157,19 +157,9 @@ internal sealed class StartupScan(LibraryStore store, TimeProvider time, ILogger
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
-        var health = new LoopGuard(logger, "start-up scan", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-        while (true)
+        var guard = new LoopGuard(logger, "start-up scan");
+        while (!await guard.RunAsync(token => Task.Run(() => store.ReportUnknownFiles(token), token), time, stoppingToken).ConfigureAwait(false))
         {
-            try
-            {
-                await Task.Run(() => store.ReportUnknownFiles(stoppingToken), stoppingToken).ConfigureAwait(false);
-                health.Succeeded();
-                return;
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                await health.BackOffAsync(e, time, stoppingToken).ConfigureAwait(false);
-            }
         }
     }
 }

@@ -43,7 +43,7 @@ internal sealed class HeartbeatSender : BackgroundService
         await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatInterval), _time);
         // The coordinator's failures are SendAsync's own; this is for the unexpected (a status that cannot be read).
-        var health = new LoopGuard(_logger, "heartbeat sender", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var health = new LoopGuard(_logger, "heartbeat sender");
         do
         {
             try

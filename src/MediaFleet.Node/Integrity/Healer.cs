@@ -18,7 +18,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, ClusterHtt
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var health = new LoopGuard(logger, "healer", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var health = new LoopGuard(logger, "healer");
         while (!stoppingToken.IsCancellationRequested)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);

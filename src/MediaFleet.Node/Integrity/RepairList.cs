@@ -38,7 +38,7 @@ internal sealed class RepairListRefresher(RepairList list, NodeOptions options, 
         using var http = cluster.Create(new Uri(coordinator), TimeSpan.FromSeconds(30));
         var client = new CoordinatorClient(http);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(30), time);
-        var health = new LoopGuard(logger, "repair-list refresh", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var health = new LoopGuard(logger, "repair-list refresh");
         do
         {
             try

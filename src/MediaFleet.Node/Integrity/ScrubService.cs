@@ -17,7 +17,7 @@ internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, Repa
         {
             return;
         }
-        var health = new LoopGuard(logger, "scrub", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var health = new LoopGuard(logger, "scrub");
         var budget = new TokenBucket(options.BudgetMBps * 1_000_000, time);
         // Give start-up, recovery and a follower's first catch-up the disk first.
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.IdleSeconds)), time, stoppingToken).ConfigureAwait(false);
