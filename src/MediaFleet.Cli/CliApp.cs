@@ -1,4 +1,5 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Contracts.Problems;
+using MediaFleet.Hosting;
 using System.CommandLine;
 using System.Net.Http;
 using MediaFleet.Cli.Commands;

@@ -1,6 +1,7 @@
+using MediaFleet.Contracts.Problems;
 using System.Net;
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Dashboard;

@@ -1,8 +1,9 @@
+using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;

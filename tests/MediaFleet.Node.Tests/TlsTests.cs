@@ -1,8 +1,9 @@
+using MediaFleet.Contracts.Problems;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Testing;
 using Microsoft.Extensions.Configuration;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using MediaFleet.Cli.Output;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator;
 using MediaFleet.Coordinator.Configuration;

@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using System.CommandLine;
 using System.Text.Json;

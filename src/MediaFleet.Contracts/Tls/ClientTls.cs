@@ -1,7 +1,7 @@
+using MediaFleet.Contracts.Problems;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MediaFleet.Contracts.Hosting;
 
 namespace MediaFleet.Contracts.Tls;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using MediaFleet.Contracts.Coordinator;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.States;

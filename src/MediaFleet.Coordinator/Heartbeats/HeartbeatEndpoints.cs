@@ -1,6 +1,6 @@
 using System.Buffers;
 using MediaFleet.Contracts.Coordinator;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.States;

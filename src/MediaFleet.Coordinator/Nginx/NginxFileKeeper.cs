@@ -1,6 +1,6 @@
 using System.Text;
 using MediaFleet.Contracts.Coordinator;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Store;

@@ -1,6 +1,6 @@
 using System.Net;
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Coordinator.States;
 using Yarp.ReverseProxy.Forwarder;

@@ -1,6 +1,6 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Coordinator.States;
 
 namespace MediaFleet.Coordinator.Scores;

@@ -1,5 +1,5 @@
 using MediaFleet.Contracts.Coordinator;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Problems;
 
 namespace MediaFleet.Coordinator.Scores;

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Digests;

@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 namespace MediaFleet.Coordinator.States;
 
 /// <summary>

@@ -6,7 +6,7 @@ using MediaFleet.Library.Digests;
 using MediaFleet.Library.Files;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Replication;
 using Microsoft.AspNetCore.Http.Features;

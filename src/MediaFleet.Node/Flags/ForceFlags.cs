@@ -2,7 +2,7 @@ using System.Text.Json;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Store;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 
 namespace MediaFleet.Node.Flags;
 

@@ -1,6 +1,6 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Coordinator;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Library.Store;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Status;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Store;
 

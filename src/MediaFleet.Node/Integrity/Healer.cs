@@ -1,5 +1,5 @@
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;

@@ -1,5 +1,5 @@
 using MediaFleet.Contracts.Client;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Node.Configuration;
 
 namespace MediaFleet.Node.Integrity;

@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Library.Scrub;
 using MediaFleet.Node.Configuration;
 

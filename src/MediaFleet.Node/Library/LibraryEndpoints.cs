@@ -6,7 +6,7 @@ using MediaFleet.Library.Adopt;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Files;
 

@@ -1,6 +1,6 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;

@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Catalog;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Library.Store;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Flags;
 using MediaFleet.Node.Integrity;

@@ -1,7 +1,7 @@
 using MediaFleet.Contracts.Problems;
 using Microsoft.AspNetCore.Http;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>RFC 9457 problem answers with DESIGN.md's slugs: one status and title per slug.</summary>
 public static class Problem

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>The <c>Auth</c> section: the shared cluster token (DESIGN.md section 4).</summary>
 public sealed class AuthOptions
@@ -67,10 +67,4 @@ public sealed class AuthOptions
             ? ["no cluster token: set MFLEET_TOKEN (or --token-file F, Auth:TokenFile, Auth:Token), or pass --insecure-no-auth for a test on one machine"]
             : [];
     }
-}
-
-/// <summary>Settings that fail validation at start-up; the message is one plain line for the operator.</summary>
-public sealed class InvalidSettingsException(IReadOnlyList<string> errors) : Exception(string.Join("; ", errors))
-{
-    public IReadOnlyList<string> Errors { get; } = errors;
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 
 namespace MediaFleet.Contracts.Tests;
 

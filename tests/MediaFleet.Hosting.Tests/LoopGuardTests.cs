@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Contracts.Tests;

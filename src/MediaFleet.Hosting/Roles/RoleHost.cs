@@ -1,3 +1,4 @@
+using MediaFleet.Contracts.Problems;
 using System.Net;
 using System.Net.Security;
 using MediaFleet.Contracts.Tls;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>What every role's web host shares: Kestrel settings, systemd, one-line console logs.</summary>
 public static class RoleHost

@@ -1,5 +1,5 @@
 using System.Net;
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,11 +1,11 @@
+using MediaFleet.Contracts.Problems;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using MediaFleet.Contracts.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace MediaFleet.Contracts.Tls;
+namespace MediaFleet.Hosting;
 
 /// <summary>
 /// The PEM certificate and key a role serves, re-read when either file changes (a certbot renewal) so the next new

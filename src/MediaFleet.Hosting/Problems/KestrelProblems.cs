@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>
 /// Kestrel answers a request it cannot parse (a bad request line or header 400, a target too long 414, headers too

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>Log messages of what every role shares (auth, TLS); event ids 4000–4099.</summary>
 internal static partial class Log

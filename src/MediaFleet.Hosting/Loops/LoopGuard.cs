@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
-namespace MediaFleet.Contracts.Hosting;
+namespace MediaFleet.Hosting;
 
 /// <summary>
 /// How a background loop survives what it did not expect: the loop catches, asks here how long to wait, and goes on.
@@ -94,7 +94,7 @@ public sealed partial class LoopGuard(ILogger logger, string loop, TimeSpan firs
     /// </summary>
     internal static bool IsWeather(Exception exception) =>
         exception is HttpRequestException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException
-            or Client.MediaFleetException;
+            or MediaFleet.Contracts.Client.MediaFleetException;
 
     /// <summary>What makes two failures the same kind: type and message with every number blanked.</summary>
     public static string Kind(Exception exception) => exception.GetType().FullName + ": " + Digits().Replace(exception.Message, "#");

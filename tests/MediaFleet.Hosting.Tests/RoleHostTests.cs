@@ -1,4 +1,4 @@
-using MediaFleet.Contracts.Hosting;
+using MediaFleet.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
