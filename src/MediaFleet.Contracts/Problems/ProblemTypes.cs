@@ -21,6 +21,15 @@ public static class ProblemTypes
     /// <summary>The built-in balancer has no server to send a request to (503); an addition to DESIGN.md's list.</summary>
     public const string NoServer = "no-server";
 
+    /// <summary>Conversion (DESIGN.md section 8): the output of a job that has not succeeded (409).</summary>
+    public const string JobNotDone = "job-not-done";
+
+    /// <summary>Conversion: a cancel of a job that already finished (409).</summary>
+    public const string JobFinished = "job-finished";
+
+    /// <summary>Conversion: a worker's call about a job whose lease it no longer holds (409).</summary>
+    public const string LeaseLost = "lease-lost";
+
     public static string Uri(string slug) => Prefix + slug;
 
     /// <summary>The slug of a problem <c>type</c> URI, or null when it is not one of ours.</summary>
