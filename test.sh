@@ -43,6 +43,20 @@ done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1   # the runner itself failed (crash, hang) without a counted test failure
 fi
+if [ "$failed" -gt 0 ]; then
+  # The names and first message lines of what failed, so a CI log cut to its tail still says what broke.
+  echo "failed tests:"
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    awk '
+      /<UnitTestResult / { inFailed = ($0 ~ /outcome="Failed"/); if (inFailed) { match($0, /testName="[^"]*"/); print "  " substr($0, RSTART + 10, RLENGTH - 11) } }
+      inFailed && /<Message>/ { inMessage = 1; shown = 0 }
+      inMessage { if (shown < 4) { line = $0; gsub(/<\/?Message>/, "", line); gsub(/^[ \t]+/, "", line); print "      " line; shown++ } }
+      /<\/Message>/ { inMessage = 0 }
+      /<\/UnitTestResult>/ { inFailed = 0 }
+    ' "$trx"
+  done
+fi
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"
