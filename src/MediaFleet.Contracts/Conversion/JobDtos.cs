@@ -52,9 +52,47 @@ public sealed record JobIngestDto(string Path, string State, long? Version, stri
 /// <summary>One line of <c>GET /v1/profiles</c>.</summary>
 public sealed record ProfileDto(string Name, string Media, string Extension, string Description);
 
+/// <summary>
+/// The body of a worker's <c>POST /v1/leases</c>: who asks and how large an input its scratch space can take (the
+/// worker protocol is the broker's to choose, DESIGN.md section 8).
+/// </summary>
+public sealed record LeaseRequest(string Worker, long MaxInputBytes);
+
+/// <summary>
+/// A lease on one job: the token every later call about the job carries (header <c>MFleet-Lease</c>), when it expires
+/// unless renewed, and what the worker needs to run ffmpeg.
+/// </summary>
+public sealed record LeaseDto(
+    string JobId,
+    string Token,
+    DateTimeOffset ExpiresAt,
+    int LeaseSeconds,
+    string Profile,
+    string Media,
+    string Extension,
+    IReadOnlyList<string> Args,
+    string Name,
+    string InputSha256,
+    long InputSize,
+    double? InputDurationSeconds);
+
+/// <summary>A running job's progress, which also renews its lease.</summary>
+public sealed record ProgressReport(double Progress, double? EtaSeconds);
+
+/// <summary>The answer to a progress report: the lease's new expiry.</summary>
+public sealed record LeaseRenewalDto(DateTimeOffset ExpiresAt);
+
+/// <summary>An attempt that failed on the worker: one line of cause and ffmpeg's last stderr lines.</summary>
+public sealed record FailureReport(string Error, string? StderrTail);
+
 /// <summary>Source-generated JSON for the conversion contract, in the snake_case of DESIGN.md.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(JobDto))]
 [JsonSerializable(typeof(IReadOnlyList<JobDto>))]
 [JsonSerializable(typeof(IReadOnlyList<ProfileDto>))]
+[JsonSerializable(typeof(LeaseRequest))]
+[JsonSerializable(typeof(LeaseDto))]
+[JsonSerializable(typeof(ProgressReport))]
+[JsonSerializable(typeof(LeaseRenewalDto))]
+[JsonSerializable(typeof(FailureReport))]
 public sealed partial class ConversionJson : JsonSerializerContext;

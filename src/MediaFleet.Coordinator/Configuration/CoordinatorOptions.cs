@@ -1,3 +1,4 @@
+using MediaFleet.Hosting;
 using MediaFleet.Coordinator.States;
 using Microsoft.Extensions.Configuration;
 
@@ -60,17 +61,17 @@ public sealed class CoordinatorOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!IsListenUrl(Listen))
+        if (!RoleUrls.IsListenUrl(Listen))
         {
             errors.Add($"Coordinator:Listen (--listen) '{Listen}' is not an http URL on an IP address, localhost or *, such as http://127.0.0.1:8460");
         }
-        if (Proxy is not null && !IsListenUrl(Proxy))
+        if (Proxy is not null && !RoleUrls.IsListenUrl(Proxy))
         {
             errors.Add($"Coordinator:Proxy (--proxy) '{Proxy}' is not an http URL on an IP address, localhost or *, such as http://127.0.0.1:8480");
         }
         // By port, not by text: "http://0.0.0.0:8460" or a trailing '/' is the same port; and only once both are valid,
         // since new Uri throws on what IsListenUrl refused (reported above).
-        if (Proxy is not null && IsListenUrl(Proxy) && IsListenUrl(Listen) && new Uri(Proxy).Port is var port and not 0 && port == new Uri(Listen).Port)
+        if (Proxy is not null && RoleUrls.IsListenUrl(Proxy) && RoleUrls.IsListenUrl(Listen) && new Uri(Proxy).Port is var port and not 0 && port == new Uri(Listen).Port)
         {
             errors.Add("Coordinator:Proxy (--proxy) must listen on another port than Coordinator:Listen (--listen)");
         }
@@ -116,8 +117,4 @@ public sealed class CoordinatorOptions
             return false;
         }
     }
-
-    private static bool IsListenUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/"
-        && (uri.Host is "localhost" or "*" or "+" || System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out _));
 }

@@ -29,6 +29,7 @@ public static class Problem
         ProblemTypes.ChangesCompacted => StatusCodes.Status410Gone,
         ProblemTypes.UnsupportedMedia => StatusCodes.Status415UnsupportedMediaType,
         ProblemTypes.NoServer => StatusCodes.Status503ServiceUnavailable,
+        ProblemTypes.JobNotDone or ProblemTypes.JobFinished or ProblemTypes.LeaseLost => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -45,6 +46,10 @@ public static class Problem
         ProblemTypes.NotPrimary => "Not the primary",
         ProblemTypes.InvalidHeartbeat => "Invalid heartbeat",
         ProblemTypes.NoServer => "No server available",
+        ProblemTypes.UnsupportedMedia => "Unsupported media",
+        ProblemTypes.JobNotDone => "Job not done",
+        ProblemTypes.JobFinished => "Job finished",
+        ProblemTypes.LeaseLost => "Lease lost",
         _ => "Invalid request",
     };
 }

@@ -1,3 +1,4 @@
+using MediaFleet.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace MediaFleet.Node.Configuration;
@@ -71,15 +72,15 @@ public sealed class NodeOptions
         {
             errors.Add("a node is either --primary or --upstream URL, exactly one of them");
         }
-        if (Upstream is not null && !IsHttpUrl(Upstream))
+        if (Upstream is not null && !RoleUrls.IsHttpUrl(Upstream))
         {
             errors.Add($"Node:Upstream (--upstream) '{Upstream}' is not an http(s) URL");
         }
-        if (Coordinator is not null && !IsHttpUrl(Coordinator))
+        if (Coordinator is not null && !RoleUrls.IsHttpUrl(Coordinator))
         {
             errors.Add($"Node:Coordinator (--coordinator) '{Coordinator}' is not an http(s) URL");
         }
-        if (!IsHttpUrl(Listen))
+        if (!RoleUrls.IsHttpUrl(Listen))
         {
             errors.Add($"Node:Listen (--listen) '{Listen}' is not an http URL such as http://127.0.0.1:8470");
         }
@@ -113,7 +114,4 @@ public sealed class NodeOptions
         }
         return errors;
     }
-
-    private static bool IsHttpUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }
