@@ -1,4 +1,3 @@
-using System.Globalization;
 using MediaFleet.Contracts.Files;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
@@ -11,7 +10,6 @@ using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Replication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 
 namespace MediaFleet.Node.Files;
 
@@ -22,9 +20,6 @@ namespace MediaFleet.Node.Files;
 /// </summary>
 public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, TimeProvider time, ILogger<FileHandler> logger, Upstream? upstream = null)
 {
-    private const int SmallFile = 64 * 1024;
-    private const int ChunkSize = 1024 * 1024;
-
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
@@ -71,8 +66,6 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
 
     private async Task ReadAsync(HttpContext context, LibraryPath path)
     {
-        var request = context.Request;
-        var response = context.Response;
         var entry = store.Catalog.Find(path.Value);
         if (entry is { State: not FileState.Ok })
         {
@@ -99,40 +92,18 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
                 : Problem.Of(ProblemTypes.InvalidPath, "the path leads outside the library through a symlink")).ExecuteAsync(context).ConfigureAwait(false);
             return;
         }
-        var headers = response.Headers;
-        headers.ETag = entry.ETag;
-        headers["Repr-Digest"] = entry.ReprDigest;
-        headers.AcceptRanges = "bytes";
-        headers.LastModified = entry.LastModified;
-
-        var ifMatch = request.Headers.IfMatch;
-        if (ifMatch.Count > 0 && !Matches(ifMatch, entry, weak: false))
+        var file = new RangeFile(entry.Sha256, entry.Size, ContentTypes.Of(path.Value), entry.Modified)
         {
-            await Problem.Of(ProblemTypes.PreconditionFailed, "If-Match does not match the file").ExecuteAsync(context).ConfigureAwait(false);
+            // The catalog entry keeps these formatted: a read stays a lookup and the bytes.
+            ETag = entry.ETag,
+            ReprDigest = entry.ReprDigest,
+            LastModified = entry.LastModified,
+        };
+        // 304, 412 and 416 are answered from the catalog alone, before the copy is opened.
+        if (await file.BeginAsync(context).ConfigureAwait(false) is not { } part)
+        {
             return;
         }
-        var ifNoneMatch = request.Headers.IfNoneMatch;
-        if (ifNoneMatch.Count > 0 ? Matches(ifNoneMatch, entry, weak: true) : NotModifiedSince(request, entry))
-        {
-            response.StatusCode = StatusCodes.Status304NotModified;
-            return;
-        }
-
-        var range = IfRangeHolds(request, entry) ? ByteRange.Parse(request.Headers.Range, entry.Size) : ByteRange.Whole;
-        if (range.Kind == RangeKind.Unsatisfiable)
-        {
-            headers.ContentRange = "bytes */" + entry.Size.ToString(CultureInfo.InvariantCulture);
-            await Problem.Of(ProblemTypes.InvalidRequest, $"the range is outside the file's {entry.Size} bytes", StatusCodes.Status416RangeNotSatisfiable).ExecuteAsync(context).ConfigureAwait(false);
-            return;
-        }
-        var (start, length) = range.Kind == RangeKind.Partial ? (range.Start, range.Length) : (0L, entry.Size);
-        if (range.Kind == RangeKind.Partial)
-        {
-            response.StatusCode = StatusCodes.Status206PartialContent;
-            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.End}/{entry.Size}");
-        }
-        headers.ContentType = ContentTypes.Of(path.Value);
-        response.ContentLength = length;
         var opened = CopyReader.Open(store.Root.PhysicalPath(path));
         if (opened.Handle is not { } handle)
         {
@@ -141,13 +112,13 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         }
         using (handle)
         {
-            if (HttpMethods.IsHead(request.Method))
+            if (HttpMethods.IsHead(context.Request.Method))
             {
                 return;
             }
-            if (await SendAsync(context, handle, start, length).ConfigureAwait(false) is { } fault)
+            if (await RangeFile.SendBodyAsync(context, handle, part).ConfigureAwait(false) is { } fault)
             {
-                if (response.HasStarted)
+                if (context.Response.HasStarted)
                 {
                     // Part of the body is out: the client must see a broken transfer, never a short "complete" one.
                     await store.QuarantineAsync(entry, fault, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
@@ -160,7 +131,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
                 return;
             }
         }
-        metrics.Served(length);
+        metrics.Served(part.Length);
     }
 
     private Task AbsentAsync(HttpContext context, LibraryPath path)
@@ -187,47 +158,6 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         await Problem.Of(ProblemTypes.NotFound, $"{path} cannot be read here ({fault}); it is marked corrupt until it is healed").ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the range; returns why the copy could not be read (EIO, …), or null.</summary>
-    private static async Task<string?> SendAsync(HttpContext context, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length)
-    {
-        var writer = context.Response.BodyWriter;
-        var token = context.RequestAborted;
-        var offset = start;
-        var remaining = length;
-        while (remaining > 0)
-        {
-            var want = (int)Math.Min(remaining, remaining <= SmallFile ? SmallFile : ChunkSize);
-            var memory = writer.GetMemory(want)[..want];
-            int read;
-            try
-            {
-                // Small reads are synchronous: a 4 KiB pread from the page cache is cheaper than a thread-pool hop.
-                read = remaining <= SmallFile
-                    ? RandomAccess.Read(handle, memory.Span, offset)
-                    : await RandomAccess.ReadAsync(handle, memory, offset, token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (CopyReader.IsReadFault(e))
-            {
-                return CopyReader.Unreadable(e);
-            }
-            if (read == 0)
-            {
-                // The file shrank under us (changed by hand); the client sees a short body rather than garbage.
-                context.Abort();
-                return null;
-            }
-            writer.Advance(read);
-            offset += read;
-            remaining -= read;
-            var flush = await writer.FlushAsync(token).ConfigureAwait(false);
-            if (flush.IsCanceled || flush.IsCompleted)
-            {
-                return null;
-            }
-        }
-        return null;
-    }
-
     private async Task PutAsync(HttpContext context, LibraryPath path)
     {
         var request = context.Request;
@@ -244,7 +174,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         }
         var condition = new WriteCondition(
             request.Headers.IfNoneMatch.Any(v => v?.Trim() == "*"),
-            request.Headers.IfMatch.Count > 0 ? SplitTags(request.Headers.IfMatch) : null);
+            request.Headers.IfMatch.Count > 0 ? EntityTags.Split(request.Headers.IfMatch) : null);
 
         WriteResult result;
         try
@@ -278,7 +208,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
     private async Task DeleteAsync(HttpContext context, LibraryPath path)
     {
         var ifMatch = context.Request.Headers.IfMatch;
-        var result = await store.DeleteAsync(path, new WriteCondition(false, ifMatch.Count > 0 ? SplitTags(ifMatch) : null), context.RequestAborted).ConfigureAwait(false);
+        var result = await store.DeleteAsync(path, new WriteCondition(false, ifMatch.Count > 0 ? EntityTags.Split(ifMatch) : null), context.RequestAborted).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             await WriteFailureAsync(context, result, path).ConfigureAwait(false);
@@ -297,42 +227,4 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         WriteStatus.InsufficientStorage => Problem.Of(ProblemTypes.InsufficientStorage, result.Detail ?? "not enough free space"),
         _ => Problem.Of(ProblemTypes.InvalidRequest, result.Detail ?? "the upload was incomplete"),
     }).ExecuteAsync(context);
-
-    private static string[] SplitTags(Microsoft.Extensions.Primitives.StringValues values) =>
-        values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray();
-
-    private static bool Matches(Microsoft.Extensions.Primitives.StringValues values, FileEntry entry, bool weak)
-    {
-        foreach (var tag in SplitTags(values))
-        {
-            if (tag == "*" || tag == entry.ETag || (weak && tag.StartsWith("W/", StringComparison.Ordinal) && tag[2..] == entry.ETag))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool NotModifiedSince(HttpRequest request, FileEntry entry) =>
-        request.Headers.IfModifiedSince.Count > 0
-        && HeaderUtilities.TryParseDate(request.Headers.IfModifiedSince.ToString(), out var since)
-        && TruncateToSeconds(entry.Modified) <= since;
-
-    /// <summary>RFC 9110 section 13.1.5: a range applies only if If-Range names the current file (strong ETag or exact date).</summary>
-    private static bool IfRangeHolds(HttpRequest request, FileEntry entry)
-    {
-        var ifRange = request.Headers.IfRange.ToString();
-        if (ifRange.Length == 0)
-        {
-            return true;
-        }
-        if (ifRange.StartsWith('"'))
-        {
-            return ifRange == entry.ETag;
-        }
-        return HeaderUtilities.TryParseDate(ifRange, out var date) && date == TruncateToSeconds(entry.Modified);
-    }
-
-    private static DateTimeOffset TruncateToSeconds(DateTimeOffset time) =>
-        new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace MediaFleet.Node.Files;
+namespace MediaFleet.Hosting;
 
 /// <summary>What a <c>Range</c> header asks of a representation of a known length (RFC 9110 section 14).</summary>
 public enum RangeKind

@@ -1,6 +1,4 @@
-using MediaFleet.Node.Files;
-
-namespace MediaFleet.Node.Tests;
+namespace MediaFleet.Hosting.Tests;
 
 public sealed class ByteRangeTests
 {

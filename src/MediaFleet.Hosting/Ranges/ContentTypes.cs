@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.StaticFiles;
 
-namespace MediaFleet.Node.Files;
+namespace MediaFleet.Hosting;
 
 /// <summary>Content-Type by extension: ASP.NET's table plus the media types a media library holds.</summary>
 public static class ContentTypes
