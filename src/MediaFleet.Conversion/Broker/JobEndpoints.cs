@@ -5,7 +5,6 @@ using MediaFleet.Hosting;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Net.Http.Headers;
 
 namespace MediaFleet.Conversion.Broker;
 
@@ -123,8 +122,6 @@ internal static class JobEndpoints
         {
             return Problem.Of(ProblemTypes.NotFound, $"the output of job {id} was removed (kept for Broker:KeepDays after it was fetched)");
         }
-        var digest = Sha256Digest.ParseHex(job.OutputSha256!);
-        context.Response.Headers["Repr-Digest"] = digest.ToHeaderValue();
         context.Response.OnCompleted(() =>
         {
             // A whole answer, or a range through the last byte, counts as fetched: the keep-days clock starts.
@@ -135,8 +132,8 @@ internal static class JobEndpoints
             }
             return Task.CompletedTask;
         });
-        return TypedResults.PhysicalFile(file, "application/octet-stream", Path.GetFileNameWithoutExtension(job.Name) + Path.GetExtension(file),
-            File.GetLastWriteTimeUtc(file), new EntityTagHeaderValue("\"" + digest.Hex + "\""), enableRangeProcessing: true);
+        var extension = Path.GetExtension(file);
+        return new JobFileResult(file, Sha256Digest.ParseHex(job.OutputSha256!), ContentTypes.Of(file), Path.GetFileNameWithoutExtension(job.Name) + extension);
     }
 
     private static bool ReachesEnd(HttpContext context, long size)

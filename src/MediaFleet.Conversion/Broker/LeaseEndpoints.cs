@@ -4,7 +4,6 @@ using MediaFleet.Contracts.Conversion;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Hosting;
 using MediaFleet.Library.Digests;
-using Microsoft.Net.Http.Headers;
 
 namespace MediaFleet.Conversion.Broker;
 
@@ -56,11 +55,7 @@ internal static class LeaseEndpoints
         {
             return LeaseLost(id);
         }
-        var digest = Sha256Digest.ParseHex(job.Sha256);
-        context.Response.Headers["Repr-Digest"] = digest.ToHeaderValue();
-        var input = queue.Files.InputOf(id);
-        return TypedResults.PhysicalFile(input, "application/octet-stream", lastModified: File.GetLastWriteTimeUtc(input),
-            entityTag: new EntityTagHeaderValue("\"" + digest.Hex + "\""), enableRangeProcessing: true);
+        return new JobFileResult(queue.Files.InputOf(id), Sha256Digest.ParseHex(job.Sha256), "application/octet-stream", null);
     }
 
     private static async Task<IResult> ProgressAsync(string id, HttpContext context, JobQueue queue)

@@ -117,7 +117,14 @@ public static class RoleHost
     {
         // Taken before the run: RunAsync disposes the host's services when it ends.
         var background = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
-        await host.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await host.RunAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (background.Any(s => s.ExecuteTask is { IsFaulted: true }))
+        {
+            // A service that failed at once stops the host while Kestrel still binds; the start then throws as cancelled.
+        }
         return [.. background
             .Where(s => s.ExecuteTask is { IsFaulted: true })
             .Select(s => $"{s.GetType().Name}: {s.ExecuteTask!.Exception!.GetBaseException().Message}")];
