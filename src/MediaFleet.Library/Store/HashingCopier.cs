@@ -7,13 +7,23 @@ using MediaFleet.Library.Digests;
 namespace MediaFleet.Library.Store;
 
 /// <summary>Thrown when a write would leave less free space than the node's reserve.</summary>
-public sealed class InsufficientStorageException(string message) : IOException(message);
+public sealed class InsufficientStorageException : IOException
+{
+    public InsufficientStorageException(string message) : base(message)
+    {
+    }
+
+    /// <summary>The disk itself ran out (ENOSPC, EDQUOT): <paramref name="inner"/> is the write's own failure.</summary>
+    public InsufficientStorageException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
 
 /// <summary>
 /// Copies a stream into a new file with SHA-256 on the way, in constant memory: while one buffer is written
 /// to disk the next is read and hashed, so the hash hides inside the copy.
 /// </summary>
-internal static class HashingCopier
+public static class HashingCopier
 {
     private const int BufferSize = 1 << 20;
 

@@ -1,6 +1,7 @@
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
+using MediaFleet.Library.Storage;
 
 namespace MediaFleet.Library.Store;
 
@@ -119,13 +120,18 @@ public sealed partial class LibraryStore
                 return new HealResult(HealOutcome.Blocked, $"a file is in the way of the folder of {path}");
             }
             var intent = Catalog.AddIntent(ChangeOp.Put, path.Value, null, sha256, corrupt.Size, corrupt.Version);
-            if (Durability.TryRename(partial, target, replace: true) is { } error)
+            // Disposed at the end: after the install the partial holds the bad bytes it replaced, if any.
+            using var good = new DurableWrite(partial, sha256, new FileInfo(partial).Length);
+            try
+            {
+                DurableFile.Install(good, target, replace: true);
+            }
+            catch (InstallFailedException e)
             {
                 Catalog.DropIntent(intent);
                 File.Delete(partial);
-                return new HealResult(HealOutcome.Blocked, $"stuck: good bytes were found but cannot replace what is at {path} ({error}); remove it by hand (is something mounted over it?)");
+                return new HealResult(HealOutcome.Blocked, $"stuck: good bytes were found but cannot replace what is at {path} ({e.Reason}); remove it by hand (is something mounted over it?)");
             }
-            Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Catalog.CommitPut(intent, path.Value, sha256, new FileInfo(target).Length, File.GetLastWriteTimeUtc(target), corrupt.Version);
             Log.Healed(_logger, path.Value);
             return new HealResult(HealOutcome.Healed, "healed");

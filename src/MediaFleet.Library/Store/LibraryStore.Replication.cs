@@ -1,6 +1,7 @@
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
+using MediaFleet.Library.Storage;
 
 namespace MediaFleet.Library.Store;
 
@@ -61,7 +62,8 @@ public sealed partial class LibraryStore
             {
                 return CatalogFull();
             }
-            var entry = InstallFile(partial, target, intent, () => Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version));
+            // The partial is the caller's (a transfer's, kept for its retries), so it is not disposed here.
+            var entry = InstallFile(new DurableWrite(partial, sha256, length), target, intent, () => Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version));
             if (entry is null)
             {
                 return CatalogFull();
@@ -82,32 +84,34 @@ public sealed partial class LibraryStore
     /// <summary>Copies a file this node already holds with the wanted digest to another path (no transfer).</summary>
     public async Task<WriteResult> CopyLocalAsync(FileEntry source, LibraryPath path, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false)
     {
-        var partial = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
+        DurableWrite copy;
         try
         {
-            Sha256Digest digest;
-            await using (var input = new FileStream(Root.PhysicalPath(LibraryPath.Parse(source.Path)), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan))
-            await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
-            {
-                (digest, _) = await HashingCopier.CopyAsync(input, output, FreeBytes - ReserveBytes, cancellationToken).ConfigureAwait(false);
-            }
-            if (digest != source.Sha256)
-            {
-                return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the local copy {source.Path} no longer hashes to {source.Sha256}");
-            }
-            return await InstallVerifiedAsync(path, partial, digest, version, cancellationToken, onlyWhileMissing).ConfigureAwait(false);
+            await using var input = new FileStream(Root.PhysicalPath(LibraryPath.Parse(source.Path)), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            copy = await DurableFile.WriteAsync(input, Root.TempFolder, FreeBytes - ReserveBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (InsufficientStorageException e)
         {
-            return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
+            return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.InnerException is null ? e.Message : "the disk filled up during the copy");
         }
-        catch (IOException e) when (Durability.IsDiskFull(e))
+        using (copy)
         {
-            return new WriteResult(WriteStatus.InsufficientStorage, Detail: "the disk filled up during the copy");
-        }
-        finally
-        {
-            TryDeleteIfExists(partial);
+            if (copy.Sha256 != source.Sha256)
+            {
+                return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the local copy {source.Path} no longer hashes to {source.Sha256}");
+            }
+            try
+            {
+                return await InstallVerifiedAsync(path, copy.TempPath, copy.Sha256, version, cancellationToken, onlyWhileMissing).ConfigureAwait(false);
+            }
+            catch (InsufficientStorageException e)
+            {
+                return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
+            }
+            catch (IOException e) when (Durability.IsDiskFull(e))
+            {
+                return new WriteResult(WriteStatus.InsufficientStorage, Detail: "the disk filled up during the copy");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
+using MediaFleet.Library.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Library.Store;
@@ -54,26 +55,18 @@ public sealed partial class LibraryStore : IAsyncDisposable
             return new WriteResult(WriteStatus.InsufficientStorage, Detail: $"the write would leave less than {ReserveBytes} bytes free");
         }
 
-        var temp = Path.Combine(Root.TempFolder, Path.GetRandomFileName());
+        DurableWrite write;
         try
         {
-            Sha256Digest digest;
-            long length;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
-            {
-                try
-                {
-                    (digest, length) = await HashingCopier.CopyAsync(body, file, free - ReserveBytes, cancellationToken).ConfigureAwait(false);
-                }
-                catch (InsufficientStorageException e)
-                {
-                    return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
-                }
-                catch (IOException e) when (Durability.IsDiskFull(e))
-                {
-                    return new WriteResult(WriteStatus.InsufficientStorage, Detail: "the disk filled up during the write");
-                }
-            }
+            write = await DurableFile.WriteAsync(body, Root.TempFolder, free - ReserveBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InsufficientStorageException e)
+        {
+            return new WriteResult(WriteStatus.InsufficientStorage, Detail: e.Message);
+        }
+        try
+        {
+            var (digest, length) = (write.Sha256, write.Length);
             if (expectedLength is { } announced && announced != length)
             {
                 return new WriteResult(WriteStatus.Truncated, Detail: $"received {length} of {announced} bytes");
@@ -104,7 +97,7 @@ public sealed partial class LibraryStore : IAsyncDisposable
                 {
                     return CatalogFull();
                 }
-                var entry = InstallFile(temp, target, intent, () => Catalog.CommitPut(intent, path.Value, digest, length, File.GetLastWriteTimeUtc(target)));
+                var entry = InstallFile(write, target, intent, () => Catalog.CommitPut(intent, path.Value, digest, length, File.GetLastWriteTimeUtc(target)));
                 if (entry is null)
                 {
                     return CatalogFull();
@@ -120,7 +113,7 @@ public sealed partial class LibraryStore : IAsyncDisposable
         finally
         {
             // Nothing of this write is left here: the body never installed, or the bytes it replaced.
-            TryDelete(temp);
+            TryDelete(write.TempPath);
         }
     }
 
@@ -279,42 +272,26 @@ public sealed partial class LibraryStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Puts the finished file <paramref name="temp"/> in place at <paramref name="target"/> and commits it. When the
-    /// catalog's disk is full the rename is undone (the replaced file back, or no file) and null returned, so the
-    /// folder still matches the catalog; <paramref name="temp"/> then holds the new bytes again. After a commit it holds
-    /// nothing.
+    /// Puts the finished file in place at <paramref name="target"/> (<see cref="DurableFile.Install"/>) and commits it.
+    /// When the catalog's disk is full the install is undone (the replaced file back, or no file) and null returned, so
+    /// the folder still matches the catalog; the write's temp path then holds the new bytes again. After a commit it
+    /// holds nothing.
     /// </summary>
-    private FileEntry? InstallFile(string temp, string target, long intent, Func<FileEntry> commit)
+    private FileEntry? InstallFile(DurableWrite write, string target, long intent, Func<FileEntry> commit)
     {
-        // A replacement swaps instead of renaming over: the old bytes wait at temp until the catalog has the new ones.
-        var swapped = File.Exists(target) && Durability.TryExchange(temp, target);
-        var replaced = !swapped && File.Exists(target);
-        if (!swapped)
-        {
-            File.Move(temp, target, overwrite: true);
-        }
-        var folder = Path.GetDirectoryName(target)!;
-        Durability.FlushDirectory(folder);
+        var installed = DurableFile.Install(write, target, replace: true);
         try
         {
             var entry = commit();
-            if (swapped)
+            if (installed.KeptReplaced)
             {
-                TryDelete(temp);
+                TryDelete(write.TempPath);
             }
             return entry;
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e) && !replaced)
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e) && installed.CanUndo)
         {
-            if (swapped)
-            {
-                Durability.TryExchange(temp, target);
-            }
-            else
-            {
-                File.Move(target, temp);
-            }
-            Durability.FlushDirectory(folder);
+            installed.Undo();
             TryDropIntent(intent);
             return null;
         }
