@@ -1,4 +1,5 @@
 using MediaFleet.Library.Digests;
+using MediaFleet.Library.Storage;
 using MediaFleet.Library.Store;
 
 namespace MediaFleet.Conversion.Broker;
@@ -12,8 +13,11 @@ internal enum ReceiveStatus
     DigestMismatch,
 }
 
-/// <summary>A received body: a whole, synced temp file with its digest, or why there is none.</summary>
-internal sealed record Received(ReceiveStatus Status, string? TempFile, Sha256Digest Digest, long Length, string? Detail);
+/// <summary>A received body: a whole, synced temp file with its digest (disposing it deletes what is left), or why there is none.</summary>
+internal sealed record Received(ReceiveStatus Status, DurableWrite? Write, string? Detail) : IDisposable
+{
+    public void Dispose() => Write?.Dispose();
+}
 
 /// <summary>
 /// The broker's folder: <c>broker.db</c>, each job's files under <c>jobs/&lt;id&gt;/</c> (<c>input</c>,
@@ -60,59 +64,35 @@ internal sealed class JobFiles
         var free = FreeBytes;
         if (free - (announcedLength ?? 0) < ReserveBytes)
         {
-            return new Received(ReceiveStatus.InsufficientStorage, null, default, 0, $"the upload would leave less than {ReserveBytes} bytes free on the broker");
+            return new Received(ReceiveStatus.InsufficientStorage, null, $"the upload would leave less than {ReserveBytes} bytes free on the broker");
         }
-        var temp = Path.Combine(TempFolder, Path.GetRandomFileName());
-        var keep = false;
+        DurableWrite write;
         try
         {
-            Sha256Digest digest;
-            long length;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
-            {
-                try
-                {
-                    (digest, length) = await HashingCopier.CopyAsync(body, file, free - ReserveBytes, cancellationToken).ConfigureAwait(false);
-                }
-                catch (InsufficientStorageException e)
-                {
-                    return new Received(ReceiveStatus.InsufficientStorage, null, default, 0, e.Message);
-                }
-                catch (IOException e) when (Durability.IsDiskFull(e))
-                {
-                    return new Received(ReceiveStatus.InsufficientStorage, null, default, 0, "the broker's disk filled up during the upload");
-                }
-            }
-            if (announcedLength is { } announced && announced != length)
-            {
-                return new Received(ReceiveStatus.Truncated, null, digest, length, $"received {length} of {announced} bytes");
-            }
-            if (expected is { } want && want != digest)
-            {
-                return new Received(ReceiveStatus.DigestMismatch, null, digest, length, $"the body hashes to {digest.Hex}, not {want.Hex}");
-            }
-            keep = true;
-            return new Received(ReceiveStatus.Received, temp, digest, length, null);
+            write = await DurableFile.WriteAsync(body, TempFolder, free - ReserveBytes, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (InsufficientStorageException e)
         {
-            if (!keep)
-            {
-                TryDelete(temp);
-            }
+            return new Received(ReceiveStatus.InsufficientStorage, null, e.InnerException is null ? e.Message : "the broker's disk filled up during the upload");
         }
+        if (announcedLength is { } announced && announced != write.Length)
+        {
+            write.Dispose();
+            return new Received(ReceiveStatus.Truncated, null, $"received {write.Length} of {announced} bytes");
+        }
+        if (expected is { } want && want != write.Sha256)
+        {
+            write.Dispose();
+            return new Received(ReceiveStatus.DigestMismatch, null, $"the body hashes to {write.Sha256.Hex}, not {want.Hex}");
+        }
+        return new Received(ReceiveStatus.Received, write, null);
     }
 
-    /// <summary>Renames a received temp file to <paramref name="target"/> (its folder created) and syncs the folder.</summary>
-    public static void Install(string temp, string target)
+    /// <summary>Renames a received file to <paramref name="target"/> (its folder created) and syncs the folder.</summary>
+    public static void Install(DurableWrite write, string target)
     {
-        var folder = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(folder);
-        if (Durability.TryRename(temp, target, replace: true) is { } failure)
-        {
-            throw new IOException($"could not install {target}: {failure}");
-        }
-        Durability.FlushDirectory(folder);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        DurableFile.Install(write, target, replace: true);
     }
 
     /// <summary>

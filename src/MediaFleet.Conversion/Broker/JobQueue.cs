@@ -54,7 +54,7 @@ internal sealed class JobQueue(
     /// </summary>
     public async Task<SubmitOutcome> SubmitAsync(Submission submission, Stream body, CancellationToken cancellationToken)
     {
-        var received = await files.ReceiveAsync(body, submission.Length, submission.Announced, cancellationToken).ConfigureAwait(false);
+        using var received = await files.ReceiveAsync(body, submission.Length, submission.Announced, cancellationToken).ConfigureAwait(false);
         if (received.Status is not ReceiveStatus.Received)
         {
             return new SubmitOutcome(received.Status switch
@@ -64,43 +64,36 @@ internal sealed class JobQueue(
                 _ => SubmitStatus.DigestMismatch,
             }, null, received.Detail);
         }
-        var temp = received.TempFile!;
-        try
+        var write = received.Write!;
+        if (store.FindExisting(submission.Client, submission.IdempotencyKey, write.Sha256.Hex, submission.Profile.Name) is { } existing)
         {
-            if (store.FindExisting(submission.Client, submission.IdempotencyKey, received.Digest.Hex, submission.Profile.Name) is { } existing)
-            {
-                return new SubmitOutcome(SubmitStatus.Existing, existing);
-            }
-            var probe = await MediaProbe.ProbeAsync(options.Ffprobe, temp, cancellationToken).ConfigureAwait(false);
-            var why = probe is null ? "ffprobe cannot read the input as media" : MediaProbe.InputProblem(submission.Profile.Media, probe);
-            if (why is not null)
-            {
-                return new SubmitOutcome(SubmitStatus.UnsupportedMedia, null, $"{why}; profile {submission.Profile.Name} takes {submission.Profile.Media}");
-            }
-            var now = time.GetUtcNow();
-            var id = NewId(now);
-            // The input is in its job's folder before the job exists: a crash between the two leaves a folder that start-up
-            // deletes, never a job without its input.
-            JobFiles.Install(temp, files.InputOf(id));
-            var (job, created) = store.InsertUnlessExisting(new Job
-            {
-                Id = id, Client = submission.Client, Profile = submission.Profile.Name, Name = submission.Name, Sha256 = received.Digest.Hex,
-                Size = received.Length, InputDuration = probe!.DurationSeconds, State = JobStates.Queued, CreatedAt = now, UpdatedAt = now,
-                IngestPath = submission.IngestAs, IdempotencyKey = submission.IdempotencyKey,
-            });
-            if (!created)
-            {
-                JobFiles.TryDeleteFolder(files.FolderOf(id));
-                return new SubmitOutcome(SubmitStatus.Existing, job);
-            }
-            Log.Queued(logger, job.Id, job.Profile, job.Name, job.Size, job.Client);
-            SignalQueued();
-            return new SubmitOutcome(SubmitStatus.Created, job);
+            return new SubmitOutcome(SubmitStatus.Existing, existing);
         }
-        finally
+        var probe = await MediaProbe.ProbeAsync(options.Ffprobe, write.TempPath, cancellationToken).ConfigureAwait(false);
+        var why = probe is null ? "ffprobe cannot read the input as media" : MediaProbe.InputProblem(submission.Profile.Media, probe);
+        if (why is not null)
         {
-            JobFiles.TryDelete(temp);
+            return new SubmitOutcome(SubmitStatus.UnsupportedMedia, null, $"{why}; profile {submission.Profile.Name} takes {submission.Profile.Media}");
         }
+        var now = time.GetUtcNow();
+        var id = NewId(now);
+        // The input is in its job's folder before the job exists: a crash between the two leaves a folder that start-up
+        // deletes, never a job without its input.
+        JobFiles.Install(write, files.InputOf(id));
+        var (job, created) = store.InsertUnlessExisting(new Job
+        {
+            Id = id, Client = submission.Client, Profile = submission.Profile.Name, Name = submission.Name, Sha256 = write.Sha256.Hex,
+            Size = write.Length, InputDuration = probe!.DurationSeconds, State = JobStates.Queued, CreatedAt = now, UpdatedAt = now,
+            IngestPath = submission.IngestAs, IdempotencyKey = submission.IdempotencyKey,
+        });
+        if (!created)
+        {
+            JobFiles.TryDeleteFolder(files.FolderOf(id));
+            return new SubmitOutcome(SubmitStatus.Existing, job);
+        }
+        Log.Queued(logger, job.Id, job.Profile, job.Name, job.Size, job.Client);
+        SignalQueued();
+        return new SubmitOutcome(SubmitStatus.Created, job);
     }
 
     /// <summary>
@@ -176,7 +169,7 @@ internal sealed class JobQueue(
         {
             return new CompleteOutcome(null, ReceiveStatus.Received, null);
         }
-        var received = await files.ReceiveAsync(body, length, announced, cancellationToken).ConfigureAwait(false);
+        using var received = await files.ReceiveAsync(body, length, announced, cancellationToken).ConfigureAwait(false);
         if (received.Status is not ReceiveStatus.Received)
         {
             if (received.Status is ReceiveStatus.DigestMismatch or ReceiveStatus.Truncated)
@@ -185,38 +178,31 @@ internal sealed class JobQueue(
             }
             return new CompleteOutcome(job, received.Status, received.Detail);
         }
-        var temp = received.TempFile!;
-        try
+        var write = received.Write!;
+        if (!profiles.TryGet(job.Profile, out var profile))
         {
-            if (!profiles.TryGet(job.Profile, out var profile))
-            {
-                return new CompleteOutcome(Fail(id, token, $"the profile {job.Profile} is no longer configured", null), ReceiveStatus.Received, null);
-            }
-            var output = await MediaProbe.ProbeAsync(options.Ffprobe, temp, cancellationToken).ConfigureAwait(false);
-            var input = new ProbeResult(job.InputDuration, []);
-            var problem = output is null ? "ffprobe cannot read the output" : MediaProbe.OutputProblem(profile.Media, input, output);
-            if (problem is not null)
-            {
-                return new CompleteOutcome(Fail(id, token, "the output is not acceptable: " + problem, job.StderrTail), ReceiveStatus.Received, problem);
-            }
-            // Installed before the job says succeeded: a crash between leaves a running job whose lease expires and runs again.
-            JobFiles.Install(temp, files.OutputOf(id, profile.Extension));
-            var done = store.Succeed(id, token, received.Digest.Hex, received.Length, output!.DurationSeconds, time.GetUtcNow());
-            if (done is null)
-            {
-                // Cancelled or expired while the output arrived: what was installed goes with the job's files.
-                JobFiles.TryDelete(files.OutputOf(id, profile.Extension));
-                return new CompleteOutcome(null, ReceiveStatus.Received, null);
-            }
-            Log.Succeeded(logger, id, received.Length, (time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt)).TotalSeconds);
-            metrics.Encoded(time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt));
-            Fire(ref _succeeded);
-            return new CompleteOutcome(done, ReceiveStatus.Received, null);
+            return new CompleteOutcome(Fail(id, token, $"the profile {job.Profile} is no longer configured", null), ReceiveStatus.Received, null);
         }
-        finally
+        var output = await MediaProbe.ProbeAsync(options.Ffprobe, write.TempPath, cancellationToken).ConfigureAwait(false);
+        var input = new ProbeResult(job.InputDuration, []);
+        var problem = output is null ? "ffprobe cannot read the output" : MediaProbe.OutputProblem(profile.Media, input, output);
+        if (problem is not null)
         {
-            JobFiles.TryDelete(temp);
+            return new CompleteOutcome(Fail(id, token, "the output is not acceptable: " + problem, job.StderrTail), ReceiveStatus.Received, problem);
         }
+        // Installed before the job says succeeded: a crash between leaves a running job whose lease expires and runs again.
+        JobFiles.Install(write, files.OutputOf(id, profile.Extension));
+        var done = store.Succeed(id, token, write.Sha256.Hex, write.Length, output!.DurationSeconds, time.GetUtcNow());
+        if (done is null)
+        {
+            // Cancelled or expired while the output arrived: what was installed goes with the job's files.
+            JobFiles.TryDelete(files.OutputOf(id, profile.Extension));
+            return new CompleteOutcome(null, ReceiveStatus.Received, null);
+        }
+        Log.Succeeded(logger, id, write.Length, (time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt)).TotalSeconds);
+        metrics.Encoded(time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt));
+        Fire(ref _succeeded);
+        return new CompleteOutcome(done, ReceiveStatus.Received, null);
     }
 
     /// <summary>Cancels a job: returns it now cancelled, the finished job unchanged (not cancelled), or null when unknown.</summary>

@@ -1,4 +1,5 @@
 using MediaFleet.Contracts.Conversion;
+using MediaFleet.Library.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace MediaFleet.Conversion.Broker;
@@ -38,7 +39,7 @@ internal sealed class JobStore : IDisposable
 
     private JobStore(SqliteConnection connection) => _connection = connection;
 
-    public static JobStore Open(string file) => new(SqliteFile.Open(file, Migrations));
+    public static JobStore Open(string file) => new(SqliteDatabase.Open(file, Migrations));
 
     public Job? Get(string id)
     {

@@ -1,6 +1,7 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Conversion;
 using MediaFleet.Contracts.Problems;
+using MediaFleet.Hosting.Transfers;
 using MediaFleet.Library.Digests;
 using Microsoft.Extensions.Logging;
 
@@ -54,10 +55,11 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
                 return RunEnd.Failed;
             }
             var digest = await Sha256Digest.OfFileAsync(output, job.Token).ConfigureAwait(false);
+            var length = new FileInfo(output).Length;
             await using (var content = new FileStream(output, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan))
             {
-                var answered = await broker.UploadOutputAsync(lease, content, content.Length, digest.ToHeaderValue(), job.Token).ConfigureAwait(false);
-                Log.Uploaded(logger, lease.JobId, content.Length, answered.State);
+                var answered = await broker.UploadOutputAsync(lease, content, length, digest.ToHeaderValue(), job.Token).ConfigureAwait(false);
+                Log.Uploaded(logger, lease.JobId, length, answered.State);
             }
             return RunEnd.Uploaded;
         }
@@ -71,7 +73,8 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
             await TryReportFailureAsync(lease, e.Message, stoppingToken).ConfigureAwait(false);
             return RunEnd.Failed;
         }
-        catch (Exception e) when (stoppingToken.IsCancellationRequested || e is HttpRequestException or MediaFleetException or IOException or TimeoutException)
+        catch (Exception e) when (stoppingToken.IsCancellationRequested || e is HttpRequestException or MediaFleetException or IOException or TimeoutException
+            or DownloadFailedException)
         {
             // Stopping, or the broker unreachable or refusing (507): not the job's fault, so no attempt is counted.
             await HandBackAsync(lease).ConfigureAwait(false);
@@ -120,18 +123,31 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
         }
     }
 
+    /// <summary>Downloads the input, resuming after cuts and checked against the job's digest; a wrong one fails the attempt.</summary>
     private async Task DownloadAsync(LeaseDto lease, string target, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, BrokerClient.InputUri(lease.JobId));
-        request.Headers.TryAddWithoutValidation(BrokerClient.LeaseHeader, lease.Token);
-        using var response = await broker.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
-        var (digest, length) = await Library.Store.HashingCopier.CopyAsync(body, file, long.MaxValue, cancellationToken).ConfigureAwait(false);
-        if (digest.Hex != lease.InputSha256 || length != lease.InputSize)
+        var request = new DownloadRequest
         {
-            throw new InputDigestException($"the input arrived as {length} bytes hashing to {digest.Hex}, not {lease.InputSize} bytes with {lease.InputSha256}");
+            Url = new Uri(BrokerClient.InputUri(lease.JobId), UriKind.Relative),
+            PartialPath = target + ".partial",
+            Sha256 = Sha256Digest.ParseHex(lease.InputSha256),
+            Size = lease.InputSize,
+            Source = "the broker",
+            Headers = [new(BrokerClient.LeaseHeader, lease.Token)],
+        };
+        try
+        {
+            using var input = await ResumableDownload.DownloadAsync(broker.Http, request, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken)
+                .ConfigureAwait(false);
+            File.Move(input.TempPath, target);
+        }
+        catch (DownloadFailedException e) when (e.Failure is DownloadFailure.DigestMismatch)
+        {
+            throw new InputDigestException(e.Message);
+        }
+        catch (DownloadFailedException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new MediaFleetException(e.StatusCode.Value, ProblemTypes.LeaseLost, e.Message);
         }
     }
 

@@ -8,8 +8,6 @@ internal static partial class Log
     [LoggerMessage(6100, LogLevel.Information, "Worker {Id} ({Slots} slot(s), scratch {Scratch}) leasing from {Broker}")]
     public static partial void Started(ILogger logger, string id, int slots, string scratch, string broker);
 
-    [LoggerMessage(6101, LogLevel.Warning, "AUTH IS OFF (--insecure-no-auth): anyone who reaches this port may read its metrics")]
-    public static partial void InsecureNoAuth(ILogger logger);
 
     [LoggerMessage(6110, LogLevel.Information, "Job {Id}: {Profile} of {Name} on {Worker}")]
     public static partial void Started(ILogger logger, string id, string profile, string name, string worker);

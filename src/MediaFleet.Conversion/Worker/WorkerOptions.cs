@@ -11,6 +11,12 @@ public sealed class WorkerOptions
     /// <summary>The broker to lease jobs from; required.</summary>
     public string Broker { get; set; } = "";
 
+    /// <summary>
+    /// Where <c>/healthz</c> and <c>/metrics</c> answer (an addition to DESIGN.md: every role serves them); loopback port
+    /// 8491 by default, port 0 picks a free one for a second worker on the same machine.
+    /// </summary>
+    public string Listen { get; set; } = "http://127.0.0.1:8491";
+
     /// <summary>Jobs run at once: one per core suits single-threaded profiles, one per machine suits multi-threaded ones.</summary>
     public int Slots { get; set; } = 1;
 
@@ -52,6 +58,10 @@ public sealed class WorkerOptions
         if (!RoleUrls.IsHttpUrl(Broker))
         {
             errors.Add(Broker.Length == 0 ? "Worker:Broker (--broker URL) is required" : $"Worker:Broker (--broker) '{Broker}' is not an http(s) URL");
+        }
+        if (!RoleUrls.IsListenUrl(Listen))
+        {
+            errors.Add($"Worker:Listen (--listen) '{Listen}' is not an http URL such as http://127.0.0.1:8491");
         }
         if (Slots is < 1 or > 256)
         {

@@ -39,6 +39,9 @@ public sealed record DownloadRequest
     /// <summary>Hears of every chunk on disk (and once at the start of each body with <c>Chunk</c> 0).</summary>
     public Action<DownloadProgress>? Progress { get; init; }
 
+    /// <summary>Headers every attempt carries besides the range (a worker's lease token).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
     /// <summary>Hears of each attempt that the server let resume (206).</summary>
     public Action? Resumed { get; init; }
 }

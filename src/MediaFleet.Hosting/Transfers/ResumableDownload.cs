@@ -63,6 +63,10 @@ public static class ResumableDownload
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var have = await ReadPartialAsync(partial, hash, cancellationToken).ConfigureAwait(false);
             using var message = new HttpRequestMessage(HttpMethod.Get, request.Url);
+            foreach (var (name, value) in request.Headers)
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
             if (_digest is { } known)
             {
                 // A MediaFleet server's strong ETag is the quoted hex digest (DESIGN.md section 4); another server's
