@@ -44,6 +44,38 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public static Task<NodeProcess> StartCoordinatorAsync(string listen, IEnumerable<string> args, string token = TestNode.Token, IReadOnlyDictionary<string, string>? environment = null) =>
         StartRoleAsync(["coordinator", "--listen", listen, .. args], token, environment);
 
+    /// <summary>Starts <c>mfleet broker --data DATA --listen LISTEN ARGS…</c> and waits until it serves.</summary>
+    public static Task<NodeProcess> StartBrokerAsync(string data, IEnumerable<string>? args = null, string listen = "http://127.0.0.1:0", string token = TestNode.Token,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        StartRoleAsync(["broker", "--data", data, "--listen", listen, .. args ?? []], token, environment);
+
+    /// <summary>Starts <c>mfleet worker --broker URL --scratch DIR --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves.</summary>
+    public static Task<NodeProcess> StartWorkerAsync(string broker, string scratch, IEnumerable<string>? args = null, string token = TestNode.Token,
+        IReadOnlyDictionary<string, string>? environment = null) =>
+        StartRoleAsync(["worker", "--broker", broker, "--scratch", scratch, "--listen", "http://127.0.0.1:0", .. args ?? []], token, environment);
+
+    /// <summary>The processes this one started that still run (ffmpeg under a worker), from /proc.</summary>
+    public IReadOnlyList<int> ChildPids()
+    {
+        var children = new List<int>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            var file = Path.Combine(task, "children");
+            if (File.Exists(file))
+            {
+                children.AddRange(File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+        }
+        return children;
+    }
+
+    /// <summary>kill -9 of this process alone (its children live on, as after a real crash).</summary>
+    public async Task KillAloneAsync()
+    {
+        _ = Kill(_process.Id, 9);
+        await _process.WaitForExitAsync();
+    }
+
     private static async Task<NodeProcess> StartRoleAsync(string[] args, string token, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet")

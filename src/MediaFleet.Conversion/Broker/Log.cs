@@ -5,7 +5,7 @@ namespace MediaFleet.Conversion.Broker;
 /// <summary>The broker's log messages; event ids 6000–6099.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(6000, LogLevel.Information, "Broker {Data} listening on {Urls}")]
+    [LoggerMessage(6000, LogLevel.Information, "Broker {Data} serving on {Urls}")]
     public static partial void Started(ILogger logger, string data, string urls);
 
     [LoggerMessage(6002, LogLevel.Warning, "AUTH IS OFF (--insecure-no-auth): anyone who reaches this port may submit, cancel and lease jobs")]

@@ -5,8 +5,8 @@ namespace MediaFleet.Conversion.Worker;
 /// <summary>The worker's log messages; event ids 6100–6199.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(6100, LogLevel.Information, "Worker {Id} ({Slots} slot(s), scratch {Scratch}) leasing from {Broker}")]
-    public static partial void Started(ILogger logger, string id, int slots, string scratch, string broker);
+    [LoggerMessage(6100, LogLevel.Information, "Worker {Id} ({Slots} slot(s), scratch {Scratch}) leasing from {Broker}; serving /metrics on {Urls}")]
+    public static partial void Started(ILogger logger, string id, int slots, string scratch, string broker, string urls);
 
 
     [LoggerMessage(6110, LogLevel.Information, "Job {Id}: {Profile} of {Name} on {Worker}")]

@@ -61,7 +61,7 @@ public static class WorkerApp
             {
                 RoleHost.WarnTokenOnCommandLine(logger);
             }
-            Log.Started(logger, id, options.Slots, options.Scratch, options.Broker);
+            Log.Started(logger, id, options.Slots, options.Scratch, options.Broker, string.Join(' ', RoleHost.BoundUrls(app.Services)));
         });
         return app;
     }
