@@ -1,4 +1,5 @@
 using MediaFleet.Coordinator.States;
+using MediaFleet.Hosting.Processes;
 using Microsoft.Extensions.Configuration;
 
 namespace MediaFleet.Coordinator.Configuration;
