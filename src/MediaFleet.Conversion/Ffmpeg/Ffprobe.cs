@@ -35,13 +35,13 @@ public static class Ffprobe
 
     /// <summary>The words of the probe: JSON of the container and every stream, errors only on stderr.</summary>
     public static IReadOnlyList<string> Arguments(string path) =>
-        ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", Ffmpeg.FileUrl(path)];
+        ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", FfmpegConversion.FileUrl(path)];
 
     /// <summary>ffprobe's first line without the file name it starts with ("file:/x/in: Invalid data ...").</summary>
     private static string? FirstComplaint(IReadOnlyList<string> tail, string path)
     {
         var line = tail.FirstOrDefault(l => l.Trim().Length > 0)?.Trim();
-        var prefix = Ffmpeg.FileUrl(path) + ": ";
+        var prefix = FfmpegConversion.FileUrl(path) + ": ";
         return line is not null && line.StartsWith(prefix, StringComparison.Ordinal) ? line[prefix.Length..] : line;
     }
 }

@@ -6,7 +6,7 @@ namespace MediaFleet.Conversion.Ffmpeg;
 /// One ffmpeg conversion through <see cref="ChildProcess"/>: the input, a profile's arguments and the output, with
 /// progress read from <c>-progress pipe:1</c>. A stop is SIGTERM first, on which ffmpeg finishes the file it writes.
 /// </summary>
-public static class Ffmpeg
+public static class FfmpegConversion
 {
     /// <summary>How many of ffmpeg's last stderr lines a failed attempt reports.</summary>
     public const int ErrorTailLines = 20;
@@ -16,17 +16,17 @@ public static class Ffmpeg
     /// overwritten. Paths go as <c>file:</c> URLs, so a name with a ':' is never read as a protocol. ffmpeg picks the
     /// output's container from its extension: <paramref name="output"/> ends with the profile's extension.
     /// </summary>
-    public static IReadOnlyList<string> ConversionArguments(string input, IReadOnlyList<string> profileArguments, string output) =>
+    public static IReadOnlyList<string> Arguments(string input, IReadOnlyList<string> profileArguments, string output) =>
         ["-nostdin", "-hide_banner", "-nostats", "-loglevel", "warning", "-progress", "pipe:1", "-y", "-i", FileUrl(input), .. profileArguments, FileUrl(output)];
 
     /// <summary>
     /// Starts a conversion and hands each progress block to <paramref name="onProgress"/> (on a pool thread, in
     /// order). The caller owns the process: wait, stop (SIGTERM, ffmpeg finishes the file) or dispose (kill).
     /// </summary>
-    public static ChildProcess StartConversion(string input, IReadOnlyList<string> profileArguments, string output, Action<FfmpegProgress>? onProgress)
+    public static ChildProcess Start(string input, IReadOnlyList<string> profileArguments, string output, Action<FfmpegProgress>? onProgress)
     {
         var parser = new FfmpegProgressParser();
-        return ChildProcess.Start(new ChildProcessStart("ffmpeg", ConversionArguments(input, profileArguments, output))
+        return ChildProcess.Start(new ChildProcessStart("ffmpeg", Arguments(input, profileArguments, output))
         {
             ErrorTailLines = ErrorTailLines,
             OnOutputLine = line =>
@@ -40,9 +40,9 @@ public static class Ffmpeg
     }
 
     /// <summary>Runs a conversion to its end; cancellation kills ffmpeg's tree at once, then throws.</summary>
-    public static async Task<FfmpegResult> ConvertAsync(string input, IReadOnlyList<string> profileArguments, string output, Action<FfmpegProgress>? onProgress, CancellationToken cancellationToken)
+    public static async Task<FfmpegResult> RunAsync(string input, IReadOnlyList<string> profileArguments, string output, Action<FfmpegProgress>? onProgress, CancellationToken cancellationToken)
     {
-        await using var ffmpeg = StartConversion(input, profileArguments, output, onProgress);
+        await using var ffmpeg = Start(input, profileArguments, output, onProgress);
         var exitCode = await ffmpeg.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         return new FfmpegResult(exitCode, ffmpeg.ErrorTail);
     }
