@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using MediaFleet.Coordinator;
+using MediaFleet.Hosting.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -18,7 +18,7 @@ internal sealed class DemoBalancer : IAsyncDisposable
     public const double Interval = 0.5;
 
     private readonly string _folder;
-    private Process? _nginx;
+    private ChildProcess? _nginx;
     private WebApplication? _coordinator;
 
     private DemoBalancer(string folder, int coordinatorPort)
@@ -118,20 +118,14 @@ internal sealed class DemoBalancer : IAsyncDisposable
         BalancerUrl ??= CoordinatorApp.ProxyUrl(_coordinator);
     }
 
-    private static Process StartNginx(string nginx, string folder)
-    {
-        var start = new ProcessStartInfo(nginx) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in (string[])["-p", folder + "/", "-e", Path.Combine(folder, "error.log"), "-c", Path.Combine(folder, "nginx.conf")])
-        {
-            start.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(start)!;
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        return process;
-    }
+    private static ChildProcess StartNginx(string nginx, string folder) =>
+        ChildProcess.Start(new ChildProcessStart(nginx, NginxArguments(folder)));
 
-    private async Task WaitForPortAsync(int port, Process process, CancellationToken cancellationToken)
+    /// <summary>The words that point nginx at the demo's folder, for the server and for its signal commands alike.</summary>
+    private static string[] NginxArguments(string folder, params string[] more) =>
+        ["-p", folder + "/", "-e", Path.Combine(folder, "error.log"), "-c", Path.Combine(folder, "nginx.conf"), .. more];
+
+    private async Task WaitForPortAsync(int port, ChildProcess process, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(20));
@@ -204,28 +198,28 @@ internal sealed class DemoBalancer : IAsyncDisposable
         if (_nginx is { } nginx)
         {
             _nginx = null;
-            // SIGQUIT through nginx's own signal command (it reads the master's pid file): a graceful stop of master and workers.
-            var folder = Path.Combine(_folder, "nginx");
-            using (var quit = Process.Start(new ProcessStartInfo(nginx.StartInfo.FileName)
+            await using (nginx.ConfigureAwait(false))
             {
-                ArgumentList = { "-p", folder + "/", "-e", Path.Combine(folder, "error.log"), "-c", Path.Combine(folder, "nginx.conf"), "-s", "quit" },
-                UseShellExecute = false,
-                RedirectStandardError = true,
-            })!)
-            {
-                await quit.WaitForExitAsync().ConfigureAwait(false);
+                // SIGQUIT through nginx's own signal command (it reads the master's pid file): a graceful stop of master and workers.
+                var folder = Path.Combine(_folder, "nginx");
+                try
+                {
+                    await ChildProcess.RunAsync(new ChildProcessStart(nginx.Program, NginxArguments(folder, "-s", "quit")), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ChildProcessStartException)
+                {
+                    // Then the kill below ends it.
+                }
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    // A wait cut short kills the whole tree.
+                    await nginx.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await nginx.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                nginx.Kill(entireProcessTree: true);
-                await nginx.WaitForExitAsync().ConfigureAwait(false);
-            }
-            nginx.Dispose();
         }
     }
 }

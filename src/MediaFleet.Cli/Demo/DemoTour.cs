@@ -6,6 +6,7 @@ using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Node;
 using MediaFleet.Contracts.Coordinator;
+using MediaFleet.Hosting.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -396,30 +397,12 @@ internal sealed class DemoTour : IAsyncDisposable
 
     private static async Task<bool> TryFfmpegAsync(string[] args, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
         try
         {
-            using var process = Process.Start(start)!;
-            try
-            {
-                var drain = Task.WhenAll(process.StandardError.ReadToEndAsync(cancellationToken), process.StandardOutput.ReadToEndAsync(cancellationToken));
-                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-                await drain.ConfigureAwait(false);
-                return process.ExitCode == 0;
-            }
-            finally
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
+            var result = await ChildProcess.RunAsync(new ChildProcessStart("ffmpeg", args), cancellationToken).ConfigureAwait(false);
+            return result.ExitCode == 0;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (ChildProcessStartException)
         {
             return false;
         }

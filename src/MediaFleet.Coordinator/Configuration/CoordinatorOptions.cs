@@ -1,5 +1,6 @@
 using MediaFleet.Hosting;
 using MediaFleet.Coordinator.States;
+using MediaFleet.Hosting.Processes;
 using Microsoft.Extensions.Configuration;
 
 namespace MediaFleet.Coordinator.Configuration;

@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Text;
-using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Hosting.Processes;
 
 namespace MediaFleet.Coordinator.Nginx;
 
@@ -12,60 +10,61 @@ internal static class ExternalCommand
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Lines kept of each stream: more than the 600 characters a report shows.</summary>
+    private const int KeptLines = 200;
+
     /// <summary>Null when the command exited 0, else one line: the exit code and the last of its output.</summary>
     public static async Task<string?> RunAsync(string command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var words = CommandWords.Split(command);
-        var start = new ProcessStartInfo(words[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var word in words.Skip(1))
-        {
-            start.ArgumentList.Add(word);
-        }
-        Process process;
+        var output = new Queue<string>();
+        ChildProcess process;
         try
         {
-            process = Process.Start(start) ?? throw new InvalidOperationException("no process");
+            process = ChildProcess.Start(new ChildProcessStart(words[0], [.. words.Skip(1)])
+            {
+                ErrorTailLines = KeptLines,
+                OnOutputLine = line =>
+                {
+                    output.Enqueue(line);
+                    if (output.Count > KeptLines)
+                    {
+                        output.Dequeue();
+                    }
+                },
+            });
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (ChildProcessStartException e)
         {
-            return $"'{command}' could not be started: {e.Message}";
+            return $"'{command}' could not be started: {e.Reason}";
         }
-        using (process)
+        await using (process.ConfigureAwait(false))
         {
-            process.StandardInput.Close();
-            var output = new StringBuilder();
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
+            int exitCode;
             try
             {
-                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+                exitCode = await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                // The wait's cancellation has ended the whole tree already.
                 cancellationToken.ThrowIfCancellationRequested();
                 return $"'{command}' did not finish within {timeout.TotalSeconds:0} s and was ended";
             }
-            output.Append(await stderr.ConfigureAwait(false)).Append(' ').Append(await stdout.ConfigureAwait(false));
-            if (process.ExitCode == 0)
+            if (exitCode == 0)
             {
                 return null;
             }
-            var text = string.Join(' ', output.ToString().Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var text = string.Join(' ', process.ErrorTail.Concat(output)
+                .SelectMany(l => l.Split('\r', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Where(l => l.Length > 0));
             if (text.Length > 600)
             {
                 text = "…" + text[^600..];
             }
-            return $"'{command}' exited with {process.ExitCode}: {text}".TrimEnd(' ', ':');
+            return $"'{command}' exited with {exitCode}: {text}".TrimEnd(' ', ':');
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MediaFleet.Coordinator.Configuration;
+namespace MediaFleet.Hosting.Processes;
 
 /// <summary>
 /// Splits a command setting such as <c>nginx -s reload</c> into words for <c>ProcessStartInfo.ArgumentList</c>, so no

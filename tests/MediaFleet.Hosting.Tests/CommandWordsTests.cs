@@ -1,6 +1,6 @@
-using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Hosting.Processes;
 
-namespace MediaFleet.Coordinator.Tests.Configuration;
+namespace MediaFleet.Hosting.Tests;
 
 /// <summary>How a command setting becomes the words of a process, with no shell in between.</summary>
 public sealed class CommandWordsTests
