@@ -1,36 +1,30 @@
-using System.Diagnostics;
+using MediaFleet.Hosting.Processes;
 
 namespace MediaFleet.Testing;
 
-/// <summary>Media made by ffmpeg itself for the conversion tests: a video with sound, a tone, a still image.</summary>
+/// <summary>Test media that ffmpeg makes: short and small, so a test stays fast on two cores.</summary>
 public static class Clips
 {
-    /// <summary>testsrc2 video (small, 10 fps) with a sine tone, <paramref name="seconds"/> long, as Matroska.</summary>
-    public static Task<string> VideoAsync(string folder, double seconds = 2, string name = "clip.mkv") =>
-        MakeAsync(Path.Combine(folder, name),
-            ["-f", "lavfi", "-i", $"testsrc2=duration={Seconds(seconds)}:size=160x120:rate=10", "-f", "lavfi", "-i", $"sine=frequency=440:duration={Seconds(seconds)}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "flac", "-shortest"]);
+    /// <summary>testsrc2 with a sine track, H.264 and AAC in MP4.</summary>
+    public static Task<string> VideoAsync(string folder, double seconds = 2, string? name = null) =>
+        MakeAsync(Path.Combine(folder, name ?? $"video-{Text(seconds)}s.mp4"),
+            "-f", "lavfi", "-i", $"testsrc2=duration={Text(seconds)}:size=320x240:rate=25",
+            "-f", "lavfi", "-i", $"sine=frequency=440:duration={Text(seconds)}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest");
 
-    /// <summary>A sine tone as WAV.</summary>
-    public static Task<string> AudioAsync(string folder, double seconds = 2, string name = "tone.wav") =>
-        MakeAsync(Path.Combine(folder, name), ["-f", "lavfi", "-i", $"sine=frequency=440:duration={Seconds(seconds)}"]);
+    /// <summary>A 440 Hz sine as WAV.</summary>
+    public static Task<string> ToneAsync(string folder, double seconds = 2, string? name = null) =>
+        MakeAsync(Path.Combine(folder, name ?? $"tone-{Text(seconds)}s.wav"), "-f", "lavfi", "-i", $"sine=frequency=440:duration={Text(seconds)}");
 
     /// <summary>One testsrc2 frame as PNG.</summary>
-    public static Task<string> ImageAsync(string folder, string name = "still.png") =>
-        MakeAsync(Path.Combine(folder, name), ["-f", "lavfi", "-i", "testsrc2=size=160x120", "-frames:v", "1"]);
+    public static Task<string> StillAsync(string folder, string? name = null) =>
+        MakeAsync(Path.Combine(folder, name ?? "still.png"), "-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1");
 
-    private static string Seconds(double seconds) => seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Text(double seconds) => seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task<string> MakeAsync(string path, IReadOnlyList<string> arguments)
+    private static async Task<string> MakeAsync(string path, params string[] args)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-hide_banner", "-nostdin", "-v", "error", "-y", .. arguments, path])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0 ? path : throw new InvalidOperationException($"ffmpeg could not make {path}: {errors}");
+        var result = await ChildProcess.RunAsync(new ChildProcessStart("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", .. args, path]), CancellationToken.None);
+        return result.ExitCode == 0 ? path : throw new InvalidOperationException($"ffmpeg could not make {path}: {string.Join('\n', result.ErrorTail)}");
     }
 }

@@ -1,6 +1,7 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Contracts.Tls;
+using MediaFleet.Conversion.Profiles;
 using MediaFleet.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -19,7 +20,8 @@ public static class BrokerApp
         var options = BrokerOptions.From(configuration);
         var auth = AuthOptions.From(configuration);
         var tls = TlsOptions.From(configuration);
-        var errors = options.Validate().Concat(auth.Validate()).Concat(tls.Validate([options.Listen])).ToList();
+        var profiles = ProfileCatalog.From(configuration);
+        var errors = options.Validate().Concat(profiles.Errors).Concat(auth.Validate()).Concat(tls.Validate([options.Listen])).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidSettingsException(errors);
@@ -37,7 +39,7 @@ public static class BrokerApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(auth);
         builder.Services.AddSingleton(files);
-        builder.Services.AddSingleton(ConversionProfiles.Defaults());
+        builder.Services.AddSingleton(profiles);
         builder.Services.AddSingleton(new ClusterHttp(auth.Token, ClientTls.From(tls)));
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton(_ => JobStore.Open(files.Database));

@@ -29,9 +29,6 @@ public sealed class BrokerOptions
     /// <summary>Free bytes every upload must leave on the broker's disk: 1 GiB keeps the OS and SQLite able to work.</summary>
     public long ReserveBytes { get; set; } = 1L << 30;
 
-    /// <summary>ffprobe, which the broker runs on every input and output (a name on PATH or a path).</summary>
-    public string Ffprobe { get; set; } = "ffprobe";
-
     public static BrokerOptions From(IConfiguration configuration)
     {
         var options = new BrokerOptions();

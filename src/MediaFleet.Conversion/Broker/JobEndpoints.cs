@@ -159,8 +159,7 @@ internal static class JobEndpoints
     }
 
     private static IResult Profiles(JobQueue queue) =>
-        TypedResults.Json<IReadOnlyList<ProfileDto>>(
-            [.. queue.Profiles.All.Select(p => new ProfileDto(p.Name, p.Media, p.Extension, p.Description))], ConversionJson.Default.IReadOnlyListProfileDto);
+        TypedResults.Json(queue.Profiles.ToDtos(), ConversionJson.Default.IReadOnlyListProfileDto);
 
     private static IResult NotFound(string id) => Problem.Of(ProblemTypes.NotFound, $"no job {id}");
 

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using MediaFleet.Contracts.Conversion;
+using MediaFleet.Conversion.Ffmpeg;
+using MediaFleet.Conversion.Profiles;
 using MediaFleet.Library.Digests;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +32,7 @@ internal sealed record CompleteOutcome(Job? Job, ReceiveStatus Receive, string? 
 /// output itself. Every state change is committed in <see cref="JobStore"/> before it is answered.
 /// </summary>
 internal sealed class JobQueue(
-    JobStore store, JobFiles files, BrokerOptions options, ConversionProfiles profiles, BrokerMetrics metrics, TimeProvider time, ILogger<JobQueue> logger)
+    JobStore store, JobFiles files, BrokerOptions options, ProfileCatalog profiles, BrokerMetrics metrics, TimeProvider time, ILogger<JobQueue> logger)
 {
     private readonly Lock _signalGate = new();
     private TaskCompletionSource _queued = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +42,7 @@ internal sealed class JobQueue(
 
     public JobFiles Files => files;
 
-    public ConversionProfiles Profiles => profiles;
+    public ProfileCatalog Profiles => profiles;
 
     private TimeSpan LeaseTime => TimeSpan.FromSeconds(options.LeaseSeconds);
 
@@ -69,11 +71,10 @@ internal sealed class JobQueue(
         {
             return new SubmitOutcome(SubmitStatus.Existing, existing);
         }
-        var probe = await MediaProbe.ProbeAsync(options.Ffprobe, write.TempPath, cancellationToken).ConfigureAwait(false);
-        var why = probe is null ? "ffprobe cannot read the input as media" : MediaProbe.InputProblem(submission.Profile.Media, probe);
-        if (why is not null)
+        var probe = await Ffprobe.ProbeAsync(write.TempPath, cancellationToken).ConfigureAwait(false);
+        if (ConversionRules.InputError(submission.Profile, probe) is { } why)
         {
-            return new SubmitOutcome(SubmitStatus.UnsupportedMedia, null, $"{why}; profile {submission.Profile.Name} takes {submission.Profile.Media}");
+            return new SubmitOutcome(SubmitStatus.UnsupportedMedia, null, $"{why}; profile {submission.Profile.Name} takes {submission.Profile.MediaName}");
         }
         var now = time.GetUtcNow();
         var id = NewId(now);
@@ -83,7 +84,7 @@ internal sealed class JobQueue(
         var (job, created) = store.InsertUnlessExisting(new Job
         {
             Id = id, Client = submission.Client, Profile = submission.Profile.Name, Name = submission.Name, Sha256 = write.Sha256.Hex,
-            Size = write.Length, InputDuration = probe!.DurationSeconds, State = JobStates.Queued, CreatedAt = now, UpdatedAt = now,
+            Size = write.Length, InputDuration = probe.EffectiveDuration?.TotalSeconds, State = JobStates.Queued, CreatedAt = now, UpdatedAt = now,
             IngestPath = submission.IngestAs, IdempotencyKey = submission.IdempotencyKey,
         });
         if (!created)
@@ -183,16 +184,16 @@ internal sealed class JobQueue(
         {
             return new CompleteOutcome(Fail(id, token, $"the profile {job.Profile} is no longer configured", null), ReceiveStatus.Received, null);
         }
-        var output = await MediaProbe.ProbeAsync(options.Ffprobe, write.TempPath, cancellationToken).ConfigureAwait(false);
-        var input = new ProbeResult(job.InputDuration, []);
-        var problem = output is null ? "ffprobe cannot read the output" : MediaProbe.OutputProblem(profile.Media, input, output);
+        var output = await Ffprobe.ProbeAsync(write.TempPath, cancellationToken).ConfigureAwait(false);
+        var input = new MediaProbe(null, job.InputDuration is { } seconds ? TimeSpan.FromSeconds(seconds) : null, []);
+        var problem = ConversionRules.OutputError(profile.Media, input, output);
         if (problem is not null)
         {
             return new CompleteOutcome(Fail(id, token, "the output is not acceptable: " + problem, job.StderrTail), ReceiveStatus.Received, problem);
         }
         // Installed before the job says succeeded: a crash between leaves a running job whose lease expires and runs again.
         JobFiles.Install(write, files.OutputOf(id, profile.Extension));
-        var done = store.Succeed(id, token, write.Sha256.Hex, write.Length, output!.DurationSeconds, time.GetUtcNow());
+        var done = store.Succeed(id, token, write.Sha256.Hex, write.Length, output.EffectiveDuration?.TotalSeconds, time.GetUtcNow());
         if (done is null)
         {
             // Cancelled or expired while the output arrived: what was installed goes with the job's files.

@@ -44,8 +44,8 @@ internal static class LeaseEndpoints
             return TypedResults.NoContent();
         }
         return TypedResults.Json(
-            new LeaseDto(job.Id, job.LeaseToken!, job.LeaseExpiresAt!.Value, options.LeaseSeconds, profile.Name, profile.Media, profile.Extension,
-                profile.Args, job.Name, job.Sha256, job.Size, job.InputDuration),
+            new LeaseDto(job.Id, job.LeaseToken!, job.LeaseExpiresAt!.Value, options.LeaseSeconds, profile.Name, profile.MediaName, profile.Extension,
+                profile.Arguments, job.Name, job.Sha256, job.Size, job.InputDuration),
             ConversionJson.Default.LeaseDto);
     }
 

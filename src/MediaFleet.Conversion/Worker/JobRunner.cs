@@ -1,6 +1,7 @@
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Conversion;
 using MediaFleet.Contracts.Problems;
+using MediaFleet.Conversion.Ffmpeg;
 using MediaFleet.Hosting.Transfers;
 using MediaFleet.Library.Digests;
 using Microsoft.Extensions.Logging;
@@ -27,8 +28,6 @@ internal enum RunEnd
 /// </summary>
 internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, string workerId, TimeProvider time, ILogger<JobRunner> logger)
 {
-    private const int StderrLines = 30;
-
     public async Task<RunEnd> RunAsync(LeaseDto lease, CancellationToken stoppingToken)
     {
         var folder = Path.Combine(options.Scratch, lease.JobId + "-" + Path.GetRandomFileName());
@@ -44,12 +43,13 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
             var input = Path.Combine(folder, "input");
             await DownloadAsync(lease, input, job.Token).ConfigureAwait(false);
             var output = Path.Combine(folder, "output." + lease.Extension);
-            var run = await FfmpegRun.RunAsync(options.Ffmpeg, ArgumentsFor(lease, input, output), lease.InputDurationSeconds, progress.Update, StderrLines, job.Token)
-                .ConfigureAwait(false);
+            var duration = lease.InputDurationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+            var run = await FfmpegConversion.RunAsync(input, lease.Args, output,
+                p => progress.Update(p.FractionOf(duration) ?? 0, p.RemainingFor(duration)?.TotalSeconds), job.Token).ConfigureAwait(false);
             if (run.ExitCode != 0)
             {
-                var line = run.StderrTail.LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no message";
-                await broker.ReportFailureAsync(lease, new FailureReport($"ffmpeg exited with {run.ExitCode}: {line}", string.Join('\n', run.StderrTail)), job.Token)
+                var line = run.ErrorTail.LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no message";
+                await broker.ReportFailureAsync(lease, new FailureReport($"ffmpeg exited with {run.ExitCode}: {line}", string.Join('\n', run.ErrorTail)), job.Token)
                     .ConfigureAwait(false);
                 Log.AttemptFailed(logger, lease.JobId, run.ExitCode, line);
                 return RunEnd.Failed;
@@ -88,10 +88,6 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
             DeleteFolder(folder);
         }
     }
-
-    /// <summary>ffmpeg's arguments: the profile's between the input and the output, progress as key=value lines on stdout.</summary>
-    internal static IReadOnlyList<string> ArgumentsFor(LeaseDto lease, string input, string output) =>
-        ["-hide_banner", "-nostdin", "-nostats", "-y", "-i", input, .. lease.Args, "-progress", "pipe:1", output];
 
     /// <summary>Reports progress every second while the job runs; each report renews the lease. A 409 means the lease is lost.</summary>
     private async Task RenewAsync(LeaseDto lease, RunProgress progress, CancellationTokenSource leaseLost, CancellationToken stop)

@@ -32,9 +32,6 @@ public sealed class WorkerOptions
     /// </summary>
     public long MarginBytes { get; set; } = 1L << 30;
 
-    /// <summary>The ffmpeg to run (a name on PATH or a path).</summary>
-    public string Ffmpeg { get; set; } = "ffmpeg";
-
     /// <summary>Seconds a lease request waits at the broker for a job (a long poll: new jobs start at once).</summary>
     public int LeaseWaitSeconds { get; set; } = 20;
 
