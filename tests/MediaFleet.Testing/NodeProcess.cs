@@ -55,19 +55,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         StartRoleAsync(["worker", "--broker", broker, "--scratch", scratch, "--listen", "http://127.0.0.1:0", .. args ?? []], token, environment);
 
     /// <summary>The processes this one started that still run (ffmpeg under a worker), from /proc.</summary>
-    public IReadOnlyList<int> ChildPids()
-    {
-        var children = new List<int>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
-        {
-            var file = Path.Combine(task, "children");
-            if (File.Exists(file))
-            {
-                children.AddRange(File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)));
-            }
-        }
-        return children;
-    }
+    public IReadOnlyList<int> ChildPids() => ProcFs.Children(_process.Id);
 
     /// <summary>kill -9 of this process alone (its children live on, as after a real crash).</summary>
     public async Task KillAloneAsync()

@@ -2,6 +2,7 @@ using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Conversion;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Conversion.Ffmpeg;
+using MediaFleet.Hosting.Processes;
 using MediaFleet.Hosting.Transfers;
 using MediaFleet.Library.Digests;
 using Microsoft.Extensions.Logging;
@@ -32,6 +33,7 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
     {
         var folder = Path.Combine(options.Scratch, lease.JobId + "-" + Path.GetRandomFileName());
         Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, StaleScratch.OwnerFile), StaleScratch.Self, CancellationToken.None).ConfigureAwait(false);
         using var leaseLost = new CancellationTokenSource();
         using var job = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leaseLost.Token);
         var progress = new RunProgress();
@@ -44,8 +46,14 @@ internal sealed class JobRunner(BrokerClient broker, WorkerOptions options, stri
             await DownloadAsync(lease, input, job.Token).ConfigureAwait(false);
             var output = Path.Combine(folder, "output." + lease.Extension);
             var duration = lease.InputDurationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-            var run = await FfmpegConversion.RunAsync(input, lease.Args, output,
-                p => progress.Update(p.FractionOf(duration) ?? 0, p.RemainingFor(duration)?.TotalSeconds), job.Token).ConfigureAwait(false);
+            FfmpegResult run;
+            await using (var ffmpeg = FfmpegConversion.Start(input, lease.Args, output,
+                p => progress.Update(p.FractionOf(duration) ?? 0, p.RemainingFor(duration)?.TotalSeconds)))
+            {
+                // Written down so that a worker started after this one crashed ends this ffmpeg (StaleScratch).
+                await File.WriteAllTextAsync(Path.Combine(folder, StaleScratch.FfmpegFile), ProcessMark.Of(ffmpeg.Id)?.ToString() ?? "", job.Token).ConfigureAwait(false);
+                run = new FfmpegResult(await ffmpeg.WaitForExitAsync(job.Token).ConfigureAwait(false), ffmpeg.ErrorTail);
+            }
             if (run.ExitCode != 0)
             {
                 var line = run.ErrorTail.LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "no message";

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(6121, LogLevel.Information, "Scratch space {Scratch} has room again")]
     public static partial void ScratchRoom(ILogger logger, string scratch);
 
+    [LoggerMessage(6123, LogLevel.Warning, "Removed {Folders} job folder(s) of a worker that died and ended {Ffmpegs} ffmpeg(s) it left running, in {Scratch}")]
+    public static partial void StaleScratch(ILogger logger, int folders, int ffmpegs, string scratch);
+
     [LoggerMessage(6122, LogLevel.Warning, "Could not delete the scratch folder {Folder}: {Reason}")]
     public static partial void ScratchNotDeleted(ILogger logger, string folder, string reason);
 }

@@ -19,6 +19,11 @@ internal sealed class WorkerService(BrokerClient broker, JobRunner runner, Worke
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(options.Scratch);
+        var (folders, ffmpegs) = StaleScratch.CleanUp(options.Scratch, logger);
+        if (folders > 0 || ffmpegs > 0)
+        {
+            Log.StaleScratch(logger, folders, ffmpegs, options.Scratch);
+        }
         return Task.WhenAll(Enumerable.Range(1, options.Slots).Select(slot => SlotAsync(slot, stoppingToken)));
     }
 
