@@ -299,7 +299,13 @@ internal sealed class JobStore : IDisposable
         if (idempotencyKey is not null
             && QueryOne("SELECT " + Columns + " FROM jobs WHERE client = $client AND idempotency_key = $key", ("$client", client), ("$key", idempotencyKey)) is { } keyed)
         {
-            return keyed;
+            if (keyed.State is JobStates.Queued or JobStates.Running || keyed.State == JobStates.Succeeded && !keyed.FilesRemoved)
+            {
+                return keyed;
+            }
+            // A key names a submission that can still give its output: after a failure, a cancel or the clean-up it is free
+            // again, so the same file submitted again becomes a new job.
+            Execute("UPDATE jobs SET idempotency_key = NULL WHERE id = $id", ("$id", keyed.Id));
         }
         return sha256 is null
             ? null

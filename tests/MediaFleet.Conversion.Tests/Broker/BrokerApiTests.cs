@@ -85,6 +85,21 @@ public sealed class BrokerApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resubmit_WithTheKeyOfACancelledJob_IsANewJob()
+    {
+        var tone = await Clips.ToneAsync(_files.Path);
+        using var first = await PostAsync("profile=opus&name=a.wav", tone, client: "c1", key: "k1");
+        var cancelled = await _broker.Client.CancelAsync(JsonSerializer.Deserialize(await first.Content.ReadAsStringAsync(), ConversionJson.Default.JobDto)!.Id, default);
+
+        using var again = await PostAsync("profile=opus&name=a.wav", tone, client: "c1", key: "k1");
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var fresh = JsonSerializer.Deserialize(await again.Content.ReadAsStringAsync(), ConversionJson.Default.JobDto)!;
+        Assert.NotEqual(cancelled.Id, fresh.Id);
+        Assert.Equal(JobStates.Queued, fresh.State);
+    }
+
+    [Fact]
     public async Task Resubmit_WithAnnouncedDigest_IsAnsweredBeforeTheBody()
     {
         var tone = await Clips.ToneAsync(_files.Path);
