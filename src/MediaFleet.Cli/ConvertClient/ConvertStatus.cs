@@ -84,7 +84,8 @@ internal static class ConvertStatus
         var table = new Spectre.Console.Table().Border(TableBorder.Simple);
         foreach (var title in Header)
         {
-            table.AddColumn(title);
+            // Ids and states stay whole on a narrow terminal; names and notes wrap.
+            table.AddColumn(title is "NAME" or "NOTE" ? new TableColumn(title) : new TableColumn(title).NoWrap());
         }
         foreach (var row in rows)
         {

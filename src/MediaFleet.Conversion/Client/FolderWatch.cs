@@ -61,7 +61,9 @@ public sealed class FolderWatch(
             {
                 var (job, created) = await submitter.SubmitAsync(file.Path, options.Profile, null, null, cancellationToken).ConfigureAwait(false);
                 Answered();
-                say(created ? $"submitted {name}: job {job.Id}" : $"submitted {name}: the broker already had it as job {job.Id} ({job.State})");
+                var earlierOutput = created ? null : store.Get(brokerKey, job.Id)?.FetchedPath;
+                say(created ? $"submitted {name}: job {job.Id}"
+                    : $"submitted {name}: the broker already had it as job {job.Id} ({job.State}{(earlierOutput is null ? "" : ", fetched earlier to " + earlierOutput)})");
             }
             catch (Exception e) when (BrokerSync.Silence(e, cancellationToken) is { } reason)
             {

@@ -28,6 +28,8 @@ public sealed class OutputFetcher(HttpClient http, string brokerKey, ClientStore
             throw new InvalidOperationException($"job {job.Id} is {current.State}: nothing to fetch");
         }
         var digest = Sha256Digest.ParseHex(output.Sha256);
+        // Kept whole in the store: a watch compares it with the paths it scans, from any working folder.
+        folder = Path.GetFullPath(folder);
         Directory.CreateDirectory(folder);
         // Already there (an earlier run installed it but stopped before the store's commit): nothing to download.
         var first = Path.Combine(folder, OutputNames.Candidate(job.Name, job.Id, extension, 0));
