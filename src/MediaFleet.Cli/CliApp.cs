@@ -53,14 +53,15 @@ public static class CliApp
         }
     }
 
+    /// <summary>The URL the failed command talked to (its --node or --broker), for the "cannot reach" line.</summary>
     private static string? NodeUrl(ParseResult parse) =>
-        parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--node") is Option<string> node ? parse.GetValue(node) : null;
+        parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name is "--node" or "--broker") is Option<string> node ? parse.GetValue(node) : null;
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
         var root = new RootCommand("MediaFleet: one program for a small media cluster (library, replication, balancing, integrity, conversion).");
-        foreach (var command in LibraryCommands.Create(console).Append(NodeCommand.Create(console)).Append(CoordinatorCommand.Create(console)).Append(BrokerCommand.Create(console)).Append(WorkerCommand.Create(console)).Append(ScoreCommand.Create(console)).Append(DemoCommand.Create(console)))
+        foreach (var command in LibraryCommands.Create(console).Append(NodeCommand.Create(console)).Append(CoordinatorCommand.Create(console)).Append(BrokerCommand.Create(console)).Append(WorkerCommand.Create(console)).Append(ConvertClient.ConvertCommand.Create(console)).Append(ScoreCommand.Create(console)).Append(DemoCommand.Create(console)))
         {
             root.Subcommands.Add(command);
         }

@@ -3,11 +3,14 @@ namespace MediaFleet.Cli.Tests;
 /// <summary>Runs the real command line in this process and captures what it prints.</summary>
 internal sealed record CliRun(int ExitCode, string Out, string Error)
 {
-    public static async Task<CliRun> RunAsync(params string[] args)
+    public static Task<CliRun> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    /// <summary>Runs a command that runs until cancelled (convert watch); <paramref name="stop"/> plays SIGTERM.</summary>
+    public static async Task<CliRun> RunAsync(CancellationToken stop, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await CliApp.RunAsync(args, output, error);
+        var code = await CliApp.RunAsync(args, output, error, stop);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
