@@ -8,13 +8,15 @@ namespace MediaFleet.Cluster.Tests.Conversion;
 
 /// <summary>The broker killed with kill -9 in the middle of uploads: after a restart no job is lost and no half file kept.</summary>
 [Collection(ConversionCollection.Name)]
-public sealed class BrokerCrashTests : IAsyncDisposable
+public sealed class BrokerCrashTests : IAsyncLifetime
 {
     private readonly TempFolder _folder = new("mfleet-broker-crash-");
     private readonly List<NodeProcess> _processes = [];
     private CancellationTokenSource _release = new();
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _release.CancelAsync();
         _release.Dispose();

@@ -12,12 +12,14 @@ namespace MediaFleet.Conversion.Tests.Broker;
 /// The worker protocol driven by hand against a real broker: leases with tokens, renewal, hand-back, failed attempts,
 /// expiry, and the broker's own check of an output (digest, ffprobe, duration).
 /// </summary>
-public sealed class LeaseTests : IAsyncDisposable
+public sealed class LeaseTests : IAsyncLifetime
 {
     private readonly TempFolder _files = new("mfleet-inputs-");
     private TestBroker? _broker;
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         if (_broker is not null)
         {
