@@ -48,6 +48,9 @@ internal sealed class DemoConversion : IAsyncDisposable
     private readonly LogLevel _logLevel;
     private readonly List<DemoWorker> _workers = [];
     private readonly Dictionary<string, string> _extensions = new(StringComparer.Ordinal);
+
+    /// <summary>What a killed worker left running, by pid and start time, until it is ended (also on a failed step).</summary>
+    private readonly List<(int Pid, string? Start)> _orphans = [];
     private WebApplication? _broker;
     private BrokerClient? _client;
 
@@ -323,13 +326,14 @@ internal sealed class DemoConversion : IAsyncDisposable
 
         _console.Out.WriteLine($"$ kill -9 {victim.Pid}");
         var killedAt = Stopwatch.GetTimestamp();
+        _orphans.AddRange(ffmpeg);
         var exitCode = await victim.KillAloneAsync(cancellationToken).ConfigureAwait(false);
         if (exitCode != 128 + 9)
         {
             throw new CliException($"demo: {victim.Name} ended with exit code {exitCode}, not 137 (killed by signal 9)");
         }
         _console.Out.WriteLine($"{victim.Name} is gone (exit code 137: killed by signal 9); it told the broker nothing");
-        await EndOrphansAsync(ffmpeg, cancellationToken).ConfigureAwait(false);
+        await EndOrphansAsync(cancellationToken).ConfigureAwait(false);
 
         jobs = await FollowAsync(jobs, j => j[0].Attempts >= 1 || JobStates.IsFinished(j[0].State), cancellationToken, quietAtEnd: true).ConfigureAwait(false);
         var back = jobs[0];
@@ -374,28 +378,17 @@ internal sealed class DemoConversion : IAsyncDisposable
     /// Ends what the killed worker left running: its ffmpeg runs in a session of its own (the worker starts it through
     /// setsid), so the worker's death does not reach it. Each is ended by its pid, checked against its start time.
     /// </summary>
-    private async Task EndOrphansAsync(List<(int Pid, string? Start)> orphans, CancellationToken cancellationToken)
+    private async Task EndOrphansAsync(CancellationToken cancellationToken)
     {
-        foreach (var (pid, start) in orphans)
+        foreach (var (pid, start) in _orphans)
         {
-            if (StartTimeOf(pid) != start)
-            {
-                _console.Out.WriteLine($"its ffmpeg (pid {pid}) ended with it");
-                continue;
-            }
-            _console.Out.WriteLine($"its ffmpeg (pid {pid}) runs on in a session of its own; the demo ends it by its pid");
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                process.Kill(entireProcessTree: false);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                // Gone meanwhile.
-            }
+            _console.Out.WriteLine(StartTimeOf(pid) == start
+                ? $"its ffmpeg (pid {pid}) runs on in a session of its own; the demo ends it by its pid"
+                : $"its ffmpeg (pid {pid}) ended with it");
         }
+        KillOrphans();
         var started = Stopwatch.GetTimestamp();
-        while (orphans.Where(o => StartTimeOf(o.Pid) == o.Start).ToList() is { Count: > 0 } alive)
+        while (_orphans.Where(o => StartTimeOf(o.Pid) == o.Start).ToList() is { Count: > 0 } alive)
         {
             if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
             {
@@ -403,7 +396,25 @@ internal sealed class DemoConversion : IAsyncDisposable
             }
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
+        _orphans.Clear();
         _console.Out.WriteLine("no process of the killed worker is left");
+    }
+
+    /// <summary>SIGKILL to each orphan that is still the process noted (a pid the kernel gave to another is left alone).</summary>
+    private void KillOrphans()
+    {
+        foreach (var (pid, start) in _orphans.Where(o => StartTimeOf(o.Pid) == o.Start))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: false);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone meanwhile.
+            }
+        }
     }
 
     private async Task IngestAsync(string samples, IReadOnlyDictionary<string, string> followers, CancellationToken cancellationToken)
@@ -497,6 +508,8 @@ internal sealed class DemoConversion : IAsyncDisposable
             await worker.DisposeAsync().ConfigureAwait(false);
         }
         _workers.Clear();
+        KillOrphans();
+        _orphans.Clear();
         _client?.Http.Dispose();
         _client = null;
         if (_broker is { } broker)
