@@ -15,7 +15,8 @@ namespace MediaFleet.Cli.Demo;
 
 /// <summary>
 /// The demo: a primary on a free loopback port in a temp folder, sample media made by ffmpeg (random bytes
-/// without it), ingest, ls, log and a Range GET — through the same commands a user types. Owns all it starts.
+/// without it), ingest, ls, log and a Range GET — through the same commands a user types; followers, a balancer,
+/// integrity, and (with ffmpeg) conversion through a broker and two workers. Owns all it starts.
 /// </summary>
 internal sealed class DemoTour : IAsyncDisposable
 {
@@ -26,6 +27,7 @@ internal sealed class DemoTour : IAsyncDisposable
     private readonly string _token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly List<WebApplication> _nodes = [];
     private readonly DemoBalancer _balancer;
+    private readonly DemoConversion _conversion;
 
     public DemoTour(CliConsole console, LogLevel nodeLogLevel, bool useNginx)
     {
@@ -34,6 +36,7 @@ internal sealed class DemoTour : IAsyncDisposable
         _useNginx = useNginx;
         // The coordinator's port is chosen first: every node is told where to send heartbeats when it starts.
         _balancer = DemoBalancer.Prepare(_folder);
+        _conversion = new DemoConversion(console, Step, _folder, _token, nodeLogLevel);
     }
 
     public async Task<int> RunAsync(bool wait, CancellationToken cancellationToken)
@@ -50,7 +53,7 @@ internal sealed class DemoTour : IAsyncDisposable
         Step("2. Sample media");
         var samples = Path.Combine(_folder, "samples");
         Directory.CreateDirectory(samples);
-        await MakeSamplesAsync(samples, stop.Token).ConfigureAwait(false);
+        var withFfmpeg = await MakeSamplesAsync(samples, stop.Token).ConfigureAwait(false);
 
         string[] auth = ["--node", url, "--token", _token];
         Step("3. mfleet ingest samples/ media  (hash, stream, digest-checked on the node)");
@@ -98,6 +101,15 @@ internal sealed class DemoTour : IAsyncDisposable
 
         await BalanceAsync(url, follower1, follower2App, follower2, fresh, stop.Token).ConfigureAwait(false);
         await IntegrityAsync(fresh, stop.Token).ConfigureAwait(false);
+        if (withFfmpeg)
+        {
+            // follower-2 was stopped in step 16: the followers that replicate now are follower-1 and fresh.
+            await _conversion.RunAsync(url, new Dictionary<string, string> { ["follower-1"] = follower1, ["fresh"] = fresh }, samples, stop.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            Step("21. Conversion needs ffmpeg and ffprobe, which are not installed: skipped");
+        }
 
         Step("Try it yourself");
         _console.Out.WriteLine($"  export MFLEET_TOKEN={_token}");
@@ -110,9 +122,14 @@ internal sealed class DemoTour : IAsyncDisposable
         _console.Out.WriteLine($"  ./mfleet status --coordinator {_balancer.CoordinatorUrl}");
         _console.Out.WriteLine($"  curl -sI {_balancer.BalancerUrl}/files/media/clip.mp4   # through the balancer");
         _console.Out.WriteLine($"  ./mfleet undrain --node {follower1}");
+        if (_conversion.BrokerUrl is { } broker)
+        {
+            _console.Out.WriteLine($"  curl -s -H \"Authorization: Bearer $MFLEET_TOKEN\" {broker}/v1/jobs");
+            _console.Out.WriteLine($"  curl -s --data-binary @{Path.Combine(samples, "clip.mp4")} -H \"Authorization: Bearer $MFLEET_TOKEN\" '{broker}/v1/jobs?profile=h265-mkv&name=clip.mp4'");
+        }
         if (wait)
         {
-            _console.Out.WriteLine("The node keeps running; press Ctrl-C to stop it and remove the demo folder.");
+            _console.Out.WriteLine("The cluster keeps running; press Ctrl-C to stop it and remove the demo folder.");
             try
             {
                 await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
@@ -372,8 +389,10 @@ internal sealed class DemoTour : IAsyncDisposable
         }
     }
 
-    private async Task MakeSamplesAsync(string folder, CancellationToken cancellationToken)
+    /// <summary>Makes the samples; false when ffmpeg could not make them (then they are random bytes).</summary>
+    private async Task<bool> MakeSamplesAsync(string folder, CancellationToken cancellationToken)
     {
+        var withFfmpeg = true;
         (string Name, string[] Args)[] samples =
         [
             ("clip.mp4", ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p"]),
@@ -391,8 +410,10 @@ internal sealed class DemoTour : IAsyncDisposable
             {
                 await File.WriteAllBytesAsync(target, RandomNumberGenerator.GetBytes(256 * 1024), cancellationToken).ConfigureAwait(false);
                 _console.Out.WriteLine($"ffmpeg not available: {name} is 256 KiB of random bytes");
+                withFfmpeg = false;
             }
         }
+        return withFfmpeg;
     }
 
     private static async Task<bool> TryFfmpegAsync(string[] args, CancellationToken cancellationToken)
@@ -432,7 +453,9 @@ internal sealed class DemoTour : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The balancer first: nodes that stop after it do not make it rewrite and reload nginx on the way out.
+        // The workers and the broker first: they need the nodes, not the other way round.
+        await _conversion.DisposeAsync().ConfigureAwait(false);
+        // Then the balancer: nodes that stop after it do not make it rewrite and reload nginx on the way out.
         await _balancer.DisposeAsync().ConfigureAwait(false);
         // Followers first, so none of them spends the shutdown retrying a vanished upstream.
         foreach (var node in Enumerable.Reverse(_nodes.ToList()))
