@@ -38,7 +38,7 @@ public sealed class ConvertCommandTests : IDisposable
     public async Task Submit_PrintsAnId_AndTheSameFileAgainGivesTheSameJob()
     {
         await using var broker = await TestBroker.StartAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
 
         var first = await ConvertAsync(broker, "submit", tone, "--profile", "opus");
         var second = await ConvertAsync(broker, "submit", tone, "--profile", "opus");
@@ -60,7 +60,7 @@ public sealed class ConvertCommandTests : IDisposable
     public async Task OfflineClient_StatusShowsTheLastKnownState_AndFetchWorksOnceTheBrokerIsBack()
     {
         using var data = new TempFolder("mfleet-broker-");
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
         string url, id;
         await using (var broker = await TestBroker.StartAsync(data.Path))
         {
@@ -110,7 +110,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         await using var broker = await TestBroker.StartAsync();
         await broker.StartWorkerAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
         var id = Assert.Single((await ConvertAsync(broker, "submit", tone, "--profile", "opus")).Lines);
         await broker.WaitForStateAsync(id, JobStates.Succeeded);
         using var output = new TempFolder();
@@ -131,7 +131,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         await using var broker = await TestBroker.StartAsync();
         await broker.StartWorkerAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 2);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 2, name: "tone.wav");
         var id = Assert.Single((await ConvertAsync(broker, "submit", tone, "--profile", "opus")).Lines);
         var job = await broker.WaitForStateAsync(id, JobStates.Succeeded);
         var bytes = await broker.Client.Http.GetByteArrayAsync(Contracts.Client.BrokerClient.OutputUri(id));
@@ -152,7 +152,7 @@ public sealed class ConvertCommandTests : IDisposable
     {
         // No worker: the job stays queued.
         await using var broker = await TestBroker.StartAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
         var id = Assert.Single((await ConvertAsync(broker, "submit", tone, "--profile", "opus")).Lines);
         using var output = new TempFolder();
 
@@ -170,7 +170,7 @@ public sealed class ConvertCommandTests : IDisposable
     public async Task Cancel_CancelsTheJob_AndStatusShowsIt()
     {
         await using var broker = await TestBroker.StartAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
         var id = Assert.Single((await ConvertAsync(broker, "submit", tone, "--profile", "opus")).Lines);
 
         var cancel = await ConvertAsync(broker, "cancel", id);
@@ -200,7 +200,7 @@ public sealed class ConvertCommandTests : IDisposable
     public async Task Submit_UnknownProfile_Exits1WithOneLine()
     {
         await using var broker = await TestBroker.StartAsync();
-        var tone = await Clips.ToneAsync(_home.Path, seconds: 1);
+        var tone = await Clips.ToneAsync(_home.Path, seconds: 1, name: "tone.wav");
 
         var run = await ConvertAsync(broker, "submit", tone, "--profile", "no-such-profile");
 
@@ -239,7 +239,7 @@ public sealed class ConvertCommandTests : IDisposable
         await using var broker = await TestBroker.StartAsync();
         await broker.StartWorkerAsync();
         using var made = new TempFolder();
-        var bytes = await File.ReadAllBytesAsync(await Clips.ToneAsync(made.Path, seconds: 2));
+        var bytes = await File.ReadAllBytesAsync(await Clips.ToneAsync(made.Path, seconds: 2, name: "tone.wav"));
         using var watched = new TempFolder();
         using var output = new TempFolder();
         string[] args = On(broker, "convert", "watch", watched.Path, "--profile", "opus", "--out", output.Path, "--settle", "1");
