@@ -53,6 +53,7 @@ public static class BrokerApp
         var app = builder.Build();
         var store = app.Services.GetRequiredService<JobStore>();
         var removed = files.CleanUp(store.Exists);
+        store.ExtendLeases(app.Services.GetRequiredService<TimeProvider>().GetUtcNow() + TimeSpan.FromSeconds(options.LeaseSeconds));
 
         app.UseStatusCodePages(context => Problem.ForStatus(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));

@@ -79,7 +79,7 @@ internal sealed class JobStore : IDisposable
             {
                 return (existing, false);
             }
-            Execute(
+            _connection.Execute(
                 "INSERT INTO jobs(id, client, profile, name, sha256, size, input_duration, state, created_at, updated_at, ingest_path, ingest_state, idempotency_key) " +
                 "VALUES($id, $client, $profile, $name, $sha256, $size, $duration, $state, $now, $now, $ingest, $ingestState, $key)",
                 ("$id", job.Id), ("$client", job.Client), ("$profile", job.Profile), ("$name", job.Name), ("$sha256", job.Sha256),
@@ -100,7 +100,7 @@ internal sealed class JobStore : IDisposable
             {
                 return null;
             }
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET state = 'running', worker = $worker, lease_token = $token, lease_expires_at = $expires, progress = 0, eta_seconds = NULL, " +
                 "started_at = $now, updated_at = $now WHERE id = $id",
                 ("$worker", worker), ("$token", token), ("$expires", Ms(now + leaseTime)), ("$now", Ms(now)), ("$id", next.Id));
@@ -126,7 +126,7 @@ internal sealed class JobStore : IDisposable
             {
                 return null;
             }
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET progress = $progress, eta_seconds = $eta, lease_expires_at = $expires, updated_at = $now WHERE id = $id",
                 ("$progress", Math.Clamp(progress, 0, 1)), ("$eta", etaSeconds), ("$expires", Ms(now + leaseTime)), ("$now", Ms(now)), ("$id", id));
             return Get(id);
@@ -142,7 +142,7 @@ internal sealed class JobStore : IDisposable
             {
                 return null;
             }
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET state = 'queued', worker = NULL, lease_token = NULL, lease_expires_at = NULL, progress = 0, eta_seconds = NULL, " +
                 "updated_at = $now WHERE id = $id",
                 ("$now", Ms(now)), ("$id", id));
@@ -176,7 +176,7 @@ internal sealed class JobStore : IDisposable
             {
                 return null;
             }
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET state = 'succeeded', progress = 1, eta_seconds = 0, lease_token = NULL, lease_expires_at = NULL, error = NULL, " +
                 "output_sha256 = $sha, output_size = $size, output_duration = $duration, finished_at = $now, updated_at = $now WHERE id = $id",
                 ("$sha", outputSha256), ("$size", outputSize), ("$duration", outputDuration), ("$now", Ms(now)), ("$id", id));
@@ -198,6 +198,19 @@ internal sealed class JobStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Start-up: a running job's lease runs at least until <paramref name="until"/>. Its worker could not renew while the
+    /// broker was down, so a restart taking longer than a lease must not count an attempt against every running job.
+    /// </summary>
+    public int ExtendLeases(DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            return _connection.Execute(
+                "UPDATE jobs SET lease_expires_at = max(lease_expires_at, $until) WHERE state = 'running' AND lease_token IS NOT NULL", ("$until", Ms(until)));
+        }
+    }
+
     /// <summary>Cancels a job that has not finished; returns it and whether it was running, or the finished job unchanged.</summary>
     public (Job? Job, bool Cancelled) Cancel(string id, DateTimeOffset now)
     {
@@ -208,7 +221,7 @@ internal sealed class JobStore : IDisposable
             {
                 return (job, false);
             }
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET state = 'cancelled', lease_token = NULL, lease_expires_at = NULL, eta_seconds = NULL, finished_at = $now, " +
                 "updated_at = $now WHERE id = $id",
                 ("$now", Ms(now)), ("$id", id));
@@ -220,7 +233,7 @@ internal sealed class JobStore : IDisposable
     {
         lock (_gate)
         {
-            Execute(
+            _connection.Execute(
                 "UPDATE jobs SET ingest_state = $state, ingest_version = $version, ingest_error = $error, updated_at = $now WHERE id = $id",
                 ("$state", state), ("$version", version), ("$error", error), ("$now", Ms(now)), ("$id", id));
         }
@@ -239,7 +252,7 @@ internal sealed class JobStore : IDisposable
     {
         lock (_gate)
         {
-            Execute("UPDATE jobs SET fetched_at = COALESCE(fetched_at, $now) WHERE id = $id", ("$now", Ms(now)), ("$id", id));
+            _connection.Execute("UPDATE jobs SET fetched_at = COALESCE(fetched_at, $now) WHERE id = $id", ("$now", Ms(now)), ("$id", id));
         }
     }
 
@@ -263,7 +276,7 @@ internal sealed class JobStore : IDisposable
     {
         lock (_gate)
         {
-            Execute("UPDATE jobs SET files_removed = 1 WHERE id = $id", ("$id", id));
+            _connection.Execute("UPDATE jobs SET files_removed = 1 WHERE id = $id", ("$id", id));
         }
     }
 
@@ -272,8 +285,7 @@ internal sealed class JobStore : IDisposable
     {
         lock (_gate)
         {
-            using var command = Command("SELECT 1 FROM jobs WHERE id = $id", ("$id", id));
-            return command.ExecuteScalar() is not null;
+            return _connection.Scalar("SELECT 1 FROM jobs WHERE id = $id", ("$id", id)) is not null;
         }
     }
 
@@ -281,7 +293,7 @@ internal sealed class JobStore : IDisposable
     {
         lock (_gate)
         {
-            using var command = Command("SELECT state, count(*) FROM jobs GROUP BY state");
+            using var command = _connection.Statement("SELECT state, count(*) FROM jobs GROUP BY state");
             using var reader = command.ExecuteReader();
             var counts = JobStates.All.ToDictionary(s => s, _ => 0L);
             while (reader.Read())
@@ -305,7 +317,7 @@ internal sealed class JobStore : IDisposable
             }
             // A key names a submission that can still give its output: after a failure, a cancel or the clean-up it is free
             // again, so the same file submitted again becomes a new job.
-            Execute("UPDATE jobs SET idempotency_key = NULL WHERE id = $id", ("$id", keyed.Id));
+            _connection.Execute("UPDATE jobs SET idempotency_key = NULL WHERE id = $id", ("$id", keyed.Id));
         }
         return sha256 is null
             ? null
@@ -319,7 +331,7 @@ internal sealed class JobStore : IDisposable
         QueryOne("SELECT " + Columns + " FROM jobs WHERE id = $id AND state = 'running' AND lease_token = $token", ("$id", id), ("$token", token));
 
     private void FailAttemptLocked(string id, string error, string? stderrTail, int maxAttempts, DateTimeOffset now) =>
-        Execute(
+        _connection.Execute(
             "UPDATE jobs SET attempts = attempts + 1, error = $error, stderr_tail = $tail, lease_token = NULL, lease_expires_at = NULL, " +
             "eta_seconds = NULL, updated_at = $now, " +
             "state = CASE WHEN attempts + 1 >= $max THEN 'failed' ELSE 'queued' END, " +
@@ -329,28 +341,11 @@ internal sealed class JobStore : IDisposable
             "WHERE id = $id",
             ("$error", error), ("$tail", stderrTail), ("$now", Ms(now)), ("$max", maxAttempts), ("$id", id));
 
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command;
-    }
-
-    private void Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(sql, parameters);
-        command.ExecuteNonQuery();
-    }
-
     private Job? QueryOne(string sql, params (string Name, object? Value)[] parameters) => Query(sql, parameters).FirstOrDefault();
 
     private List<Job> Query(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(sql, parameters);
+        using var command = _connection.Statement(sql, parameters);
         using var reader = command.ExecuteReader();
         var jobs = new List<Job>();
         while (reader.Read())

@@ -79,7 +79,7 @@ public sealed class ClientStore : IDisposable
     public void Remember(string broker, JobDto job, SubmittedFile source, string? ingestAs)
     {
         var now = Ms(_time.GetUtcNow());
-        Execute(
+        _connection.Execute(
             "INSERT INTO jobs(" + Columns + ", state) VALUES($broker, $id, $source, $sha, $size, $modified, $profile, $name, $ingest, $now, $json, $now, NULL, NULL, $state) " +
             "ON CONFLICT(broker, id) DO UPDATE SET source = excluded.source, source_size = excluded.source_size, " +
             "source_modified = excluded.source_modified, job_json = excluded.job_json, state = excluded.state, seen_at = excluded.seen_at",
@@ -90,13 +90,13 @@ public sealed class ClientStore : IDisposable
 
     /// <summary>Keeps what the broker just said about a remembered job; returns false when the job is not remembered.</summary>
     public bool Update(string broker, JobDto job) =>
-        Execute(
+        _connection.Execute(
             "UPDATE jobs SET job_json = $json, state = $state, seen_at = $now WHERE broker = $broker AND id = $id",
             ("$json", JsonSerializer.Serialize(job, ConversionJson.Default.JobDto)), ("$state", job.State), ("$now", Ms(_time.GetUtcNow())),
             ("$broker", broker), ("$id", job.Id)) > 0;
 
     public void MarkFetched(string broker, string id, string path) =>
-        Execute("UPDATE jobs SET fetched_path = $path, fetched_at = $now WHERE broker = $broker AND id = $id",
+        _connection.Execute("UPDATE jobs SET fetched_path = $path, fetched_at = $now WHERE broker = $broker AND id = $id",
             ("$path", path), ("$now", Ms(_time.GetUtcNow())), ("$broker", broker), ("$id", id));
 
     public ClientJob? Get(string broker, string id) =>
@@ -116,20 +116,20 @@ public sealed class ClientStore : IDisposable
     /// submission after them is a deliberate retry and needs an idempotency key of its own.
     /// </summary>
     public int EndedWithoutOutput(string broker, string sha256, string profile) =>
-        Convert.ToInt32(Scalar(
+        Convert.ToInt32(_connection.Scalar(
             "SELECT count(*) FROM jobs WHERE broker = $broker AND source_sha256 = $sha AND profile = $profile AND state IN ('failed', 'cancelled')",
             ("$broker", broker), ("$sha", sha256), ("$profile", profile)), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Notes that <paramref name="broker"/> answered just now.</summary>
     public void BrokerAnswered(string broker) =>
-        Execute("INSERT INTO brokers(url, answered_at, silent_since) VALUES($url, $now, NULL) " +
+        _connection.Execute("INSERT INTO brokers(url, answered_at, silent_since) VALUES($url, $now, NULL) " +
                 "ON CONFLICT(url) DO UPDATE SET answered_at = excluded.answered_at, silent_since = NULL",
             ("$url", broker), ("$now", Ms(_time.GetUtcNow())));
 
     /// <summary>Notes that <paramref name="broker"/> did not answer, and returns what is known of its silence.</summary>
     public BrokerContact BrokerSilent(string broker)
     {
-        Execute("INSERT INTO brokers(url, answered_at, silent_since) VALUES($url, NULL, $now) " +
+        _connection.Execute("INSERT INTO brokers(url, answered_at, silent_since) VALUES($url, NULL, $now) " +
                 "ON CONFLICT(url) DO UPDATE SET silent_since = coalesce(silent_since, excluded.silent_since)",
             ("$url", broker), ("$now", Ms(_time.GetUtcNow())));
         return Contact(broker);
@@ -137,7 +137,7 @@ public sealed class ClientStore : IDisposable
 
     public BrokerContact Contact(string broker)
     {
-        using var command = Command("SELECT answered_at, silent_since FROM brokers WHERE url = $url", ("$url", broker));
+        using var command = _connection.Statement("SELECT answered_at, silent_since FROM brokers WHERE url = $url", ("$url", broker));
         using var reader = command.ExecuteReader();
         return reader.Read()
             ? new BrokerContact(reader.IsDBNull(0) ? null : FromMs(reader.GetInt64(0)), reader.IsDBNull(1) ? null : FromMs(reader.GetInt64(1)))
@@ -154,13 +154,13 @@ public sealed class ClientStore : IDisposable
         {
             id[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
         }
-        Execute("INSERT OR IGNORE INTO settings(key, value) VALUES('client_id', $id)", ("$id", id.ToString()));
-        return (string)Scalar("SELECT value FROM settings WHERE key = 'client_id'")!;
+        _connection.Execute("INSERT OR IGNORE INTO settings(key, value) VALUES('client_id', $id)", ("$id", id.ToString()));
+        return (string)_connection.Scalar("SELECT value FROM settings WHERE key = 'client_id'")!;
     }
 
     private List<ClientJob> Query(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = Command(sql, parameters);
+        using var command = _connection.Statement(sql, parameters);
         using var reader = command.ExecuteReader();
         var jobs = new List<ClientJob>();
         while (reader.Read())
@@ -184,29 +184,6 @@ public sealed class ClientStore : IDisposable
             });
         }
         return jobs;
-    }
-
-    private int Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(sql, parameters);
-        return command.ExecuteScalar();
-    }
-
-    private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-        return command;
     }
 
     private static long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();

@@ -110,3 +110,33 @@ public sealed class NewerSchemaException(string file, int version, int known)
 
     public int Known { get; } = known;
 }
+
+/// <summary>Statements with named parameters, the one way the broker's and the client's stores talk to SQLite.</summary>
+public static class SqliteStatements
+{
+    /// <summary>A command of <paramref name="sql"/> with its <c>$name</c> parameters bound (null as SQL NULL); the caller disposes it.</summary>
+    public static SqliteCommand Statement(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+        return command;
+    }
+
+    /// <summary>Runs a statement; returns the rows it changed.</summary>
+    public static int Execute(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.Statement(sql, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs a query for its first column of its first row (null when there is none).</summary>
+    public static object? Scalar(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.Statement(sql, parameters);
+        return command.ExecuteScalar();
+    }
+}

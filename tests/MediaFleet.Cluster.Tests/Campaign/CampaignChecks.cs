@@ -217,6 +217,26 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
         }
         using var http = new HttpClient { BaseAddress = new Uri(cluster.Nginx.BaseUrl) };
         var differences = new List<string>();
+        // The coordinator writes the nginx file within ReloadDebounce of the states, and nginx's old workers answer the
+        // connections they already took with the old file for a moment after a reload: the balancer gets a few seconds.
+        try
+        {
+            await Eventually.TrueAsync(async () =>
+            {
+                differences = await GetThroughNginxAsync(http, primaryFiles);
+                return differences.Count == 0;
+            }, "every file through nginx", TimeSpan.FromSeconds(15));
+        }
+        catch (TimeoutException)
+        {
+            // The differences of the last try are the findings.
+        }
+        Add("balancer", differences);
+    }
+
+    private static async Task<List<string>> GetThroughNginxAsync(HttpClient http, IEnumerable<FileDto> primaryFiles)
+    {
+        var differences = new List<string>();
         foreach (var file in primaryFiles.Take(10))
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/" + NodeClient.FileUri(file.Path));
@@ -234,7 +254,7 @@ internal sealed partial class CampaignChecks(CampaignCluster cluster, CampaignWr
                 differences.Add($"GET {file.Path} through nginx gave {sha256} from {upstream}, the primary holds {file.Sha256}");
             }
         }
-        Add("balancer", differences);
+        return differences;
     }
 
     /// <summary>

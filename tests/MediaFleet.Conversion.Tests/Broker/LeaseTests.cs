@@ -168,6 +168,28 @@ public sealed class LeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABrokerDownLongerThanALease_GivesRunningJobsAWholeLeaseAfterItsRestart()
+    {
+        var settings = new Dictionary<string, string?> { ["Broker:LeaseSeconds"] = "4" };
+        var (broker, job, _) = await SubmitToneAsync(settings);
+        var lease = (await broker.Client.LeaseAsync(new LeaseRequest("w1", long.MaxValue), 0, default))!;
+        var data = broker.Data;
+        using var keep = new TempFolder("mfleet-broker-keep-");
+        CopyFolder(data, keep.Path);
+        await broker.DisposeAsync();
+        _broker = null;
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        _broker = await TestBroker.StartAsync(keep.Path, settings);
+        // The lease expiry runs every second: two passes have run before the worker's next report.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var renewed = await _broker.Client.ReportProgressAsync(lease, new ProgressReport(0.5, 1), default);
+
+        Assert.Equal((JobStates.Running, 0), ((await _broker.Client.GetJobAsync(job.Id, default)).State, (await _broker.Client.GetJobAsync(job.Id, default)).Attempts));
+        Assert.True(renewed.ExpiresAt > lease.ExpiresAt);
+    }
+
+    [Fact]
     public async Task AnOutputOfTheRightLength_Succeeds_AndIsServedWithItsDigestAndRanges()
     {
         var (broker, job, tone) = await SubmitToneAsync();
