@@ -88,4 +88,35 @@ public sealed class ConversionFlowTests : IAsyncLifetime
             Assert.Contains(probe.Streams, s => s.CodecName == codec);
         }
     }
+
+    [Fact]
+    public async Task AProfileThatCutsTheOutputShort_NeverSucceeds_FailsAfterMaxAttempts_NamingBothDurations_InputUntouched()
+    {
+        var broker = await OwnAsync(TestBroker.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Broker:Profiles:cut:media"] = "audio",
+            ["Broker:Profiles:cut:extension"] = "opus",
+            ["Broker:Profiles:cut:args"] = "-map 0:a:0 -t 1 -c:a libopus",
+            ["Broker:Profiles:cut:description"] = "cuts after a second (tests)",
+        }));
+        var scratch = await broker.StartWorkerAsync();
+        var tone = await Clips.ToneAsync(_files.Path, 5);
+        var before = await File.ReadAllBytesAsync(tone);
+        JobDto submitted;
+        await using (var content = File.OpenRead(tone))
+        {
+            (submitted, _) = await broker.Client.SubmitAsync(content, content.Length, "cut", "tone.wav", null, "c1", null, null, default);
+        }
+
+        var failed = await broker.WaitForStateAsync(submitted.Id, JobStates.Failed, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(3, failed.Attempts);
+        Assert.Null(failed.Output);
+        Assert.Matches(@"1\.\d\d s.*5\.00 s", failed.Error);
+        using var output = await broker.Client.Http.GetAsync(BrokerClient.OutputUri(submitted.Id));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, output.StatusCode);
+        Assert.Equal(before, await File.ReadAllBytesAsync(tone));
+        Assert.Equal(submitted.Sha256, (await Sha256Digest.OfFileAsync(Path.Combine(broker.Data, "jobs", submitted.Id, "input"), default)).Hex);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(scratch));
+    }
 }
