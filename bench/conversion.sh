@@ -15,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CONV_SIZE="${CONV_SIZE:-1280x720}"
-CONV_SECONDS="${CONV_SECONDS:-30}"
+CONV_SECONDS="${CONV_SECONDS:-60}"
 SHORT_JOBS="${SHORT_JOBS:-20}"
 SHORT_SECONDS="${SHORT_SECONDS:-5}"
 SHORT_SIZE="${SHORT_SIZE:-1280x720}"
@@ -125,18 +125,25 @@ wait_client() {
   return 1
 }
 
+# proc_cpu PID -> "SELF CHILDREN": CPU seconds (user+sys) of the process and of its children it has reaped (ffmpeg,
+# ffprobe), from /proc/PID/stat.
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f %.2f\n", ($14 + $15) / hz, ($16 + $17) / hz }' "/proc/$1/stat"; }
+cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'; }
+
 # A job time (ISO 8601) as Unix seconds with fractions.
 epoch() { date -d "$1" +%s.%N; }
 
-# client_stats CLIENT -> "LAST_FINISHED MEDIAN_RUN MEDIAN_WAIT" in seconds: the last finished_at, and the medians of
-# finished_at - started_at (lease to checked output) and started_at - created_at (time in the queue).
+# client_stats CLIENT -> "LAST_FINISHED MEDIAN_RUN MEDIAN_WAIT FIRST_STARTED" in seconds: the last finished_at, the
+# medians of finished_at - started_at (lease to checked output) and started_at - created_at (time in the queue), and
+# the first started_at.
 client_stats() {
-  local list last run wait
+  local list last run wait first
   list="$(curl -sf "${AUTH[@]}" "$BROKER/v1/jobs?client=$1&state=succeeded")"
   last="$(jq -r '.[].finished_at' <<<"$list" | date -f - +%s.%N | sort -g | tail -n1)"
   run="$(jq -r '.[] | "\(.started_at) \(.finished_at)"' <<<"$list" | while read -r s f; do elapsed "$(epoch "$s")" "$(epoch "$f")"; done | median)"
   wait="$(jq -r '.[] | "\(.created_at) \(.started_at)"' <<<"$list" | while read -r c s; do elapsed "$(epoch "$c")" "$(epoch "$s")"; done | median)"
-  echo "$last $run $wait"
+  first="$(jq -r '.[].started_at' <<<"$list" | date -f - +%s.%N | sort -g | head -n1)"
+  echo "$last $run $wait $first"
 }
 
 # raw_ffmpeg IN OUT ARGS... -> sets RAW_WALL and RAW_CPU (user+sys seconds): the worker's own words
@@ -186,6 +193,7 @@ if [[ "$ONLY" == *a* ]]; then
     # curl client: POST, poll, GET the output, check its digest against the job's and the Repr-Digest header.
     sync
     client="bench-a-curl-$rep"
+    read -r bs0 bc0 <<<"$(proc_cpu "$BROKER_PID")"; read -r ws0 wc0 <<<"$(proc_cpu "$A_PID")"
     t0="$(now)"
     id="$(submit_curl "$clip" bench "$client")"
     t1="$(now)"
@@ -197,6 +205,8 @@ if [[ "$ONLY" == *a* ]]; then
     t2="$(now)"
     [ "$got" = "$want" ] && [ "$got" = "$header" ] || { echo "(a) output of $id: sha256 $got, job says $want, Repr-Digest $header" >&2; exit 1; }
     wall="$(elapsed "$t0" "$t2")"
+    read -r bs1 bc1 <<<"$(proc_cpu "$BROKER_PID")"; read -r ws1 wc1 <<<"$(proc_cpu "$A_PID")"
+    log "(a) CPU seconds during it: broker $(cpu_delta "$bs0" "$bs1") (its ffprobes $(cpu_delta "$bc0" "$bc1")), worker $(cpu_delta "$ws0" "$ws1") (its ffmpeg $(cpu_delta "$wc0" "$wc1")); ffmpeg direct took $RAW_CPU"
     job="$(job_json "$id")"
     c="$(epoch "$(jq -r .created_at <<<"$job")")"; s="$(epoch "$(jq -r .started_at <<<"$job")")"; f="$(epoch "$(jq -r .finished_at <<<"$job")")"
     log "(a) mfleet via curl: $wall s (POST $(elapsed "$t0" "$t1") s; created->leased $(elapsed "$c" "$s") s; leased->succeeded $(elapsed "$s" "$f") s; succeeded->fetched+checked $(elapsed "$f" "$t2") s)  commands: curl -sf -H 'Authorization: Bearer ...' -H 'X-MFleet-Client: $client' -X POST -T $clip '$BROKER/v1/jobs?profile=bench&name=one.mkv'; curl GET $BROKER/v1/jobs/$id (every 0.5 s, 0.05 s once eta <= 2 s) until succeeded; curl -D headers -o $out/curl-$rep.mp4 $BROKER/v1/jobs/$id/output; sha256sum vs output.sha256 and Repr-Digest"
@@ -232,14 +242,15 @@ if [[ "$ONLY" == *b* ]]; then
   warm_up b1
   # run_batch CLIENT KEY: submits every short clip with curl, waits, records jobs/minute under KEY.
   run_batch() {
-    local client="$1" key="$2" t0 t1 last run wait span rate f
+    local client="$1" key="$2" t0 t1 last run wait first span rate f
     t0="$(now)"
     for f in "$clips"/short/*.mkv; do submit_curl "$f" bench1t "$client" >/dev/null; done
     t1="$(now)"
     wait_client "$client" "$SHORT_JOBS"
-    read -r last run wait <<<"$(client_stats "$client")"
+    read -r last run wait first <<<"$(client_stats "$client")"
     span="$(elapsed "$t0" "$last")"
     rate="$(awk -v n="$SHORT_JOBS" -v s="$span" 'BEGIN { printf "%.1f\n", n * 60 / s }')"
+    log "(b) $key: from the first lease to the last success $(elapsed "$first" "$last") s = $(awk -v n="$SHORT_JOBS" -v s="$(elapsed "$first" "$last")" 'BEGIN { printf "%.1f", n * 60 / s }') jobs/min (without the time before the first job was leased)"
     log "(b) $key: $SHORT_JOBS jobs in $span s = $rate jobs/min (submits took $(elapsed "$t0" "$t1") s; per job median lease->succeeded $run s, queued $wait s)  commands: for f in $clips/short/*.mkv: curl -X POST -T \$f -H 'X-MFleet-Client: $client' '$BROKER/v1/jobs?profile=bench1t&name=...'; span = last finished_at of GET $BROKER/v1/jobs?client=$client&state=succeeded - time before the first POST"
     add "$key" "$rate"
   }
@@ -269,7 +280,7 @@ if [[ "$ONLY" == *c* ]]; then
     client="$(job_json "$(head -n1 "$BENCH_TMP/ids-c-$rep")" | jq -r .client)"
     [ "$(wc -l <"$BENCH_TMP/ids-c-$rep")" -eq "$TINY_JOBS" ] || { echo "(c) convert submit printed $(wc -l <"$BENCH_TMP/ids-c-$rep") ids, not $TINY_JOBS" >&2; exit 1; }
     wait_client "$client" "$TINY_JOBS"
-    read -r last run wait <<<"$(client_stats "$client")"
+    read -r last run wait _ <<<"$(client_stats "$client")"
     span="$(elapsed "$t0" "$last")"
     rate="$(awk -v n="$TINY_JOBS" -v s="$span" 'BEGIN { printf "%.1f\n", n / s }')"
     log "(c) $TINY_JOBS tiny jobs in $span s = $rate jobs/s (convert submit of all took $(elapsed "$t0" "$t1") s = $(awk -v n="$TINY_JOBS" -v s="$(elapsed "$t0" "$t1")" 'BEGIN { printf "%.1f", n / s }') submits/s; per job median lease->succeeded $run s, queued $wait s)  commands: MFLEET_CLIENT_DB=$db $MFLEET convert submit $clips/tiny/*.wav --profile flac; span = last finished_at of GET $BROKER/v1/jobs?client=$client&state=succeeded - time before the submit"
