@@ -137,8 +137,8 @@ median() {
 # ratio A B -> A/B with 2 decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.2f\n", a / b }'; }
 
-# met VALUE OP LIMIT -> yes/no.
-met() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { r = (op == ">=") ? v >= l : v < l; print r ? "yes" : "NO" }'; }
+# met VALUE OP LIMIT -> yes/no; OP is >=, <= or <.
+met() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { r = (op == ">=") ? v >= l : (op == "<=") ? v <= l : v < l; print r ? "yes" : "NO" }'; }
 
 # human BYTES -> "1 GiB", "512 MiB".
 human() { awk -v b="$1" 'BEGIN { if (b >= 1073741824 && b % 1073741824 == 0) printf "%d GiB\n", b / 1073741824; else printf "%d MiB\n", b / 1048576 }'; }

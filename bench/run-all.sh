@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs get.sh, ingest.sh, memory.sh, replication.sh, heartbeats.sh, scrub.sh and score.sh in order (REPS repetitions each, default 3) and prints one summary table.
+# Runs get.sh, ingest.sh, memory.sh, replication.sh, heartbeats.sh, scrub.sh, score.sh and conversion.sh in order (REPS repetitions each, default 3) and prints one summary table.
 # Each script's full output (per-run numbers and the exact commands) is kept in bench/results/<time>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -8,7 +8,7 @@ mkdir -p "$out"
 export REPS="${REPS:-3}"
 
 failed=()
-for script in get ingest memory replication heartbeats scrub score; do
+for script in get ingest memory replication heartbeats scrub score conversion; do
   echo "== $script.sh (REPS=$REPS) -> $out/$script.log" >&2
   if ! "$here/$script.sh" >"$out/$script.out" 2>"$out/$script.log"; then
     failed+=("$script")
