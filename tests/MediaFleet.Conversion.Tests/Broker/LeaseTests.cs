@@ -5,6 +5,7 @@ using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Conversion;
 using MediaFleet.Library.Digests;
 using MediaFleet.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MediaFleet.Conversion.Tests.Broker;
 
@@ -212,6 +213,27 @@ public sealed class LeaseTests : IAsyncLifetime
         Assert.Equal(digest.ToHeaderValue(), string.Join(',', whole.Headers.GetValues("Repr-Digest")));
         Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
         Assert.Equal((await File.ReadAllBytesAsync(output))[10..20], await part.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task KeepDays_RemovesAFetchedJobsFiles_ButNotAnUnfetchedOnes_AndTheJobStaysListed()
+    {
+        var (broker, job, tone) = await SubmitToneAsync(new() { ["Broker:KeepDays"] = "0" });
+        var lease = (await broker.Client.LeaseAsync(new LeaseRequest("w1", long.MaxValue), 0, default))!;
+        await UploadAsync(broker.Client, lease, await EncodeAsync(tone, Path.Combine(_files.Path, "out.opus")));
+        var cleanup = broker.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<MediaFleet.Conversion.Broker.FileCleanup>().Single();
+
+        var beforeFetch = cleanup.RemoveExpired();
+        await broker.Client.Http.GetByteArrayAsync(BrokerClient.OutputUri(job.Id));
+        // The fetch is recorded once the answer completed, a moment after the client has the last byte.
+        var afterFetch = 0;
+        await ProcFs.UntilAsync(() => (afterFetch = cleanup.RemoveExpired()) > 0, "the fetched job's files to go", TimeSpan.FromSeconds(10));
+
+        Assert.Equal((0, 1), (beforeFetch, afterFetch));
+        Assert.False(Directory.Exists(Path.Combine(broker.Data, "jobs", job.Id)));
+        using var output = await broker.Client.Http.GetAsync(BrokerClient.OutputUri(job.Id));
+        Assert.Equal(HttpStatusCode.NotFound, output.StatusCode);
+        Assert.Equal(JobStates.Succeeded, (await broker.Client.GetJobAsync(job.Id, default)).State);
     }
 
     [Fact]
