@@ -171,7 +171,7 @@ public sealed class LeaseTests : IAsyncLifetime
     [Fact]
     public async Task ABrokerDownLongerThanALease_GivesRunningJobsAWholeLeaseAfterItsRestart()
     {
-        var settings = new Dictionary<string, string?> { ["Broker:LeaseSeconds"] = "4" };
+        var settings = new Dictionary<string, string?> { ["Broker:LeaseSeconds"] = "6" };
         var (broker, job, _) = await SubmitToneAsync(settings);
         var lease = (await broker.Client.LeaseAsync(new LeaseRequest("w1", long.MaxValue), 0, default))!;
         var data = broker.Data;
@@ -179,7 +179,7 @@ public sealed class LeaseTests : IAsyncLifetime
         CopyFolder(data, keep.Path);
         await broker.DisposeAsync();
         _broker = null;
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(7));
 
         _broker = await TestBroker.StartAsync(keep.Path, settings);
         // The lease expiry runs every second: two passes have run before the worker's next report.
