@@ -54,9 +54,6 @@ public sealed partial class NodeProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string>? environment = null) =>
         StartRoleAsync(["worker", "--broker", broker, "--scratch", scratch, "--listen", "http://127.0.0.1:0", .. args ?? []], token, environment);
 
-    /// <summary>The processes this one started that still run (ffmpeg under a worker), from /proc.</summary>
-    public IReadOnlyList<int> ChildPids() => ProcFs.Children(_process.Id);
-
     /// <summary>kill -9 of this process alone (its children live on, as after a real crash).</summary>
     public async Task KillAloneAsync()
     {

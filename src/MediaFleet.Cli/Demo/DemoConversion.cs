@@ -50,7 +50,7 @@ internal sealed class DemoConversion : IAsyncDisposable
     private readonly Dictionary<string, string> _extensions = new(StringComparer.Ordinal);
 
     /// <summary>What a killed worker left running, by pid and start time, until it is ended (also on a failed step).</summary>
-    private readonly List<(int Pid, string? Start)> _orphans = [];
+    private readonly List<ProcessMark> _orphans = [];
     private WebApplication? _broker;
     private BrokerClient? _client;
 
@@ -316,12 +316,12 @@ internal sealed class DemoConversion : IAsyncDisposable
             ?? throw new CliException($"demo: the slow job runs on '{running.Worker}', not on a worker of the demo");
         var other = _workers.Single(w => w != victim);
         // Noted before the kill: once the worker is dead, its ffmpeg belongs to init and is no longer found below it.
-        var ffmpeg = victim.ChildPids().Select(pid => (Pid: pid, Start: StartTimeOf(pid))).Where(p => p.Start is not null).ToList();
+        var ffmpeg = ProcessMark.ChildrenOf(victim.Pid);
         if (ffmpeg.Count == 0)
         {
             throw new CliException($"demo: {victim.Name} (pid {victim.Pid}) reports progress but runs no process");
         }
-        _console.Out.WriteLine($"{victim.Name} (pid {victim.Pid}) is encoding it, {running.Progress * 100:0} % done: {string.Join(", ", ffmpeg.Select(p => $"{CommandOf(p.Pid)} pid {p.Pid}"))}");
+        _console.Out.WriteLine($"{victim.Name} (pid {victim.Pid}) is encoding it, {running.Progress * 100:0} % done: {string.Join(", ", ffmpeg.Select(p => $"{p.Command ?? "?"} pid {p.Pid}"))}");
         await ShowOutputRefusedAsync(running.Id, cancellationToken).ConfigureAwait(false);
 
         _console.Out.WriteLine($"$ kill -9 {victim.Pid}");
@@ -380,15 +380,15 @@ internal sealed class DemoConversion : IAsyncDisposable
     /// </summary>
     private async Task EndOrphansAsync(CancellationToken cancellationToken)
     {
-        foreach (var (pid, start) in _orphans)
+        foreach (var orphan in _orphans)
         {
-            _console.Out.WriteLine(StartTimeOf(pid) == start
-                ? $"its ffmpeg (pid {pid}) runs on in a session of its own; the demo ends it by its pid"
-                : $"its ffmpeg (pid {pid}) ended with it");
+            _console.Out.WriteLine(orphan.IsAlive
+                ? $"its ffmpeg (pid {orphan.Pid}) runs on in a session of its own; the demo ends it by its pid"
+                : $"its ffmpeg (pid {orphan.Pid}) ended with it");
         }
         KillOrphans();
         var started = Stopwatch.GetTimestamp();
-        while (_orphans.Where(o => StartTimeOf(o.Pid) == o.Start).ToList() is { Count: > 0 } alive)
+        while (_orphans.Where(o => o.IsAlive).ToList() is { Count: > 0 } alive)
         {
             if (Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10))
             {
@@ -403,17 +403,9 @@ internal sealed class DemoConversion : IAsyncDisposable
     /// <summary>SIGKILL to each orphan that is still the process noted (a pid the kernel gave to another is left alone).</summary>
     private void KillOrphans()
     {
-        foreach (var (pid, start) in _orphans.Where(o => StartTimeOf(o.Pid) == o.Start))
+        foreach (var orphan in _orphans)
         {
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                process.Kill(entireProcessTree: false);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // Gone meanwhile.
-            }
+            orphan.KillTree();
         }
     }
 
@@ -470,33 +462,6 @@ internal sealed class DemoConversion : IAsyncDisposable
         if (jobs.Count != 5 || jobs.Any(j => j.State != JobStates.Succeeded))
         {
             throw new CliException($"demo: the broker lists {jobs.Count} jobs of the demo, not 5 succeeded ones");
-        }
-    }
-
-    /// <summary>The start time of a live process (field 22 of <c>/proc/PID/stat</c>), or null when it is gone or a zombie.</summary>
-    private static string? StartTimeOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return fields.Length > 19 && fields[0] != "Z" ? fields[19] : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static string CommandOf(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "?";
         }
     }
 

@@ -95,29 +95,6 @@ internal sealed partial class DemoWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>The processes the worker runs now (its ffmpeg), read from <c>/proc/PID/task/*/children</c>.</summary>
-    public IReadOnlyList<int> ChildPids()
-    {
-        var children = new List<int>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
-            {
-                var file = Path.Combine(task, "children");
-                if (File.Exists(file))
-                {
-                    children.AddRange(File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                        .Select(p => int.Parse(p, CultureInfo.InvariantCulture)));
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The worker is gone: it runs nothing.
-        }
-        return children;
-    }
-
     /// <summary>
     /// kill -9 of the worker alone, as a crash or the OOM killer would: what it started lives on. Returns the exit code
     /// (137: killed by signal 9).

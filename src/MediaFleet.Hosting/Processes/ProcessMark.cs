@@ -9,19 +9,31 @@ namespace MediaFleet.Hosting.Processes;
 public readonly record struct ProcessMark(int Pid, ulong StartTicks)
 {
     /// <summary>The mark of a running process, or null when it is gone.</summary>
-    public static ProcessMark? Of(int pid)
-    {
-        foreach (var member in ProcessTree.Below(pid))
-        {
-            return new ProcessMark(member.Pid, member.StartTicks);
-        }
-        return null;
-    }
+    public static ProcessMark? Of(int pid) => ProcessTree.Of(pid) is { } member ? new ProcessMark(member.Pid, member.StartTicks) : null;
+
+    /// <summary>The live direct children of <paramref name="pid"/> (a worker's ffmpeg).</summary>
+    public static IReadOnlyList<ProcessMark> ChildrenOf(int pid) => [.. ProcessTree.ChildrenOf(pid).Select(m => new ProcessMark(m.Pid, m.StartTicks))];
 
     /// <summary>Whether the marked process still runs (same pid, same start time).</summary>
-    public bool IsAlive => ProcessTree.Below(Pid) is [var root, ..] && root.StartTicks == StartTicks;
+    public bool IsAlive => ProcessTree.Of(Pid) is { } member && member.StartTicks == StartTicks;
 
-    /// <summary>Kills the marked process and everything below it, when it is still the same process.</summary>
+    /// <summary>The marked process's command name (<c>/proc/PID/comm</c>), or null when it is gone.</summary>
+    public string? Command
+    {
+        get
+        {
+            try
+            {
+                return IsAlive ? File.ReadAllText($"/proc/{Pid}/comm").Trim() : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Kills the marked process and everything below it, when it is still the same process (a reused pid is left alone).</summary>
     public void KillTree()
     {
         var tree = ProcessTree.Below(Pid);

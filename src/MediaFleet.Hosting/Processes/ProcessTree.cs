@@ -52,6 +52,24 @@ internal static class ProcessTree
         return members;
     }
 
+    /// <summary>The live process <paramref name="pid"/> as a member (one read of its stat file), or null when it is gone.</summary>
+    public static Member? Of(int pid) => TryRead(pid, out _, out var start) ? new Member(pid, start) : null;
+
+    /// <summary>The live direct children of <paramref name="pid"/>.</summary>
+    public static List<Member> ChildrenOf(int pid)
+    {
+        var children = new List<Member>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child)
+                && TryRead(child, out var parent, out var start) && parent == pid)
+            {
+                children.Add(new Member(child, start));
+            }
+        }
+        return children;
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the member when it is still the same process.</summary>
     public static void Signal(Member member, int signal)
     {
