@@ -75,3 +75,59 @@ public sealed class ReplicationCrashTests
         Assert.Equal(Large, await Replicas.CounterAsync(follower, "mfleet_replication_transfer_bytes_total"));
     }
 }
+
+/// <summary>Issue 12: a follower killed in the middle of a group-committed batch of small files.</summary>
+[Collection(ProcessCollection.Name)]
+public sealed class SmallFileBatchCrashTests
+{
+    private const int Files = 4000;
+
+    [Fact]
+    public async Task FollowerKilledMidBatchOfSmallFiles_ShowsOnlyWholeFiles_AndConvergesAfterRestart()
+    {
+        await using var primary = await TestNode.StartAsync();
+        var random = new Random(12);
+        for (var i = 0; i < Files; i++)
+        {
+            var file = Path.Combine(primary.Library, $"d{i % 40}", $"f{i:D5}.bin");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var bytes = new byte[random.Next(1, 8192)];
+            random.NextBytes(bytes);
+            await File.WriteAllBytesAsync(file, bytes);
+        }
+        await foreach (var _ in primary.Client.AdoptAsync("", CancellationToken.None))
+        {
+        }
+        Assert.Equal(Files, (await primary.Client.GetStatusAsync(CancellationToken.None)).Files);
+
+        using var folder = new TempFolder();
+        var follower = await NodeProcess.StartAsync(folder.Path, ["--upstream", primary.Url]);
+        var client = new NodeClient(NodeClient.CreateHttp(new Uri(follower.Url), TestNode.Token));
+        try
+        {
+            // Killed once part of the library has arrived, while transfers and group commits are in flight.
+            await Eventually.TrueAsync(async () => (await client.GetStatusAsync(CancellationToken.None)).Files >= Files / 10,
+                "a tenth of the files on the follower", TimeSpan.FromMinutes(2));
+            await follower.KillAsync();
+        }
+        finally
+        {
+            await follower.DisposeAsync();
+        }
+        var arrived = Directory.EnumerateFiles(folder.Path, "*.bin", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/.mfleet/", StringComparison.Ordinal)).ToList();
+        Assert.InRange(arrived.Count, 1, Files - 1);
+        foreach (var file in arrived)
+        {
+            // Whatever is at a library path is a whole file with the primary's bytes.
+            var relative = Path.GetRelativePath(folder.Path, file);
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.Library, relative)), await File.ReadAllBytesAsync(file));
+        }
+
+        await using var restarted = await NodeProcess.StartAsync(folder.Path, ["--upstream", primary.Url]);
+        var again = new NodeClient(NodeClient.CreateHttp(new Uri(restarted.Url), TestNode.Token));
+        await Replicas.ConvergedAsync(primary.Client, again, TimeSpan.FromMinutes(3));
+        Replicas.SameBytes(primary.Library, folder.Path);
+        Assert.Empty(await again.GetMissingAsync(CancellationToken.None));
+    }
+}

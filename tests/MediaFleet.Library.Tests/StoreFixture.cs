@@ -28,7 +28,17 @@ internal sealed class StoreFixture : IAsyncDisposable
 
     public string TempFolder => Store.Root.TempFolder;
 
-    public LibraryStore Open() => new(new LibraryRoot(_folder.Path), LibraryCatalog.OpenLoaded(new LibraryRoot(_folder.Path), Time), ReserveBytes, NullLogger<LibraryStore>.Instance);
+    /// <param name="loadIndex">False to leave the file index unloaded, as a node is in its first seconds.</param>
+    public LibraryStore Open(bool loadIndex = true) => new(new LibraryRoot(_folder.Path),
+        loadIndex ? LibraryCatalog.OpenLoaded(new LibraryRoot(_folder.Path), Time) : LibraryCatalog.Open(new LibraryRoot(_folder.Path), Time),
+        ReserveBytes, NullLogger<LibraryStore>.Instance);
+
+    /// <summary>Closes the store and opens it again without loading the file index.</summary>
+    public async Task ReopenUnloadedAsync()
+    {
+        await Store.DisposeAsync();
+        Store = Open(loadIndex: false);
+    }
 
     /// <summary>Closes the store and opens it again with start-up recovery, as a restart (of a primary, by default) does.</summary>
     public async Task RestartAsync(bool primary = true)

@@ -84,14 +84,17 @@ public sealed record FileEntry
 
     public FileState State { get; init; }
 
-    /// <summary>The HTTP entity tag: the quoted sha256 hex (computed on first use; a copy made by <c>with</c> shares the digest).</summary>
-    public string ETag => field ??= "\"" + Sha256.Hex + "\"";
+    // The header values below are made per request, not kept: kept, they would cost some 300 bytes for every file
+    // ever served, which a provisioning follower makes every file of the library.
 
-    /// <summary>The <c>Repr-Digest</c> header value (computed once, on first use).</summary>
-    public string ReprDigest => field ??= Sha256.ToHeaderValue();
+    /// <summary>The HTTP entity tag: the quoted sha256 hex.</summary>
+    public string ETag => "\"" + Sha256.Hex + "\"";
 
-    /// <summary>The <c>Last-Modified</c> header value (computed once, on first use).</summary>
-    public string LastModified => field ??= Modified.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
+    /// <summary>The <c>Repr-Digest</c> header value.</summary>
+    public string ReprDigest => Sha256.ToHeaderValue();
+
+    /// <summary>The <c>Last-Modified</c> header value.</summary>
+    public string LastModified => Modified.ToUniversalTime().ToString("r", CultureInfo.InvariantCulture);
 }
 
 /// <summary>A file this node should hold and does not yet: a row of <c>missing</c>.</summary>
@@ -133,9 +136,33 @@ internal static class EntryText
 
     public static string ToText(this DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Reads <see cref="ToText(DateTimeOffset)"/>'s spelling fast (a catalog holds a million), anything else as ISO 8601.</summary>
-    public static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at)
-            ? at
-            : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    /// <summary>Reads <see cref="ToText(DateTimeOffset)"/>'s spelling by hand (a catalog holds a million), anything else as ISO 8601.</summary>
+    public static DateTimeOffset ParseTime(string text)
+    {
+        // yyyy-MM-ddTHH:mm:ss.fffZ
+        if (text.Length == 24 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[13] == ':' && text[16] == ':' && text[19] == '.' && text[23] == 'Z'
+            && Digits(text, 0, 4) is var year and > 0 && Digits(text, 5, 2) is var month and >= 1 and <= 12 && Digits(text, 8, 2) is var day and >= 1
+            && day <= DateTime.DaysInMonth(year, month) && Digits(text, 11, 2) is var hour and >= 0 and < 24 && Digits(text, 14, 2) is var minute and >= 0 and < 60
+            && Digits(text, 17, 2) is var second and >= 0 and < 60 && Digits(text, 20, 3) is var millisecond and >= 0)
+        {
+            return new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero);
+        }
+        return DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    }
+
+    /// <summary>The number in <paramref name="count"/> ASCII digits at <paramref name="start"/>; -1 when one is not a digit.</summary>
+    private static int Digits(string text, int start, int count)
+    {
+        var value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = text[i] - '0';
+            if (digit is < 0 or > 9)
+            {
+                return -1;
+            }
+            value = value * 10 + digit;
+        }
+        return value;
+    }
 }

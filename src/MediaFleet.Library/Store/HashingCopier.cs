@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
@@ -27,6 +28,9 @@ public static class HashingCopier
 {
     private const int BufferSize = 1 << 20;
 
+    /// <summary>Sources up to this size are copied through one small buffer; a multiple of <see cref="DirectAlignment"/>.</summary>
+    private const int SmallSize = 64 << 10;
+
     /// <summary>Bytes written between two early write-back requests: the disk works while the body still arrives.</summary>
     private const long WriteBackStep = 8L << 20;
 
@@ -53,6 +57,39 @@ public static class HashingCopier
     /// transfer goes on from the last byte received, not from the last whole buffer.
     /// </summary>
     public static async Task<long> CopyAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
+    {
+        // A library of artwork, subtitles and music is mostly files of a few KiB, many in flight at once: they take one
+        // small pooled buffer, not the 2 MiB of pinned buffers of the double-buffered copy below.
+        var small = ArrayPool<byte>.Shared.Rent(SmallSize);
+        try
+        {
+            var (read, failure) = await FillAsync(source, small.AsMemory(0, SmallSize), cancellationToken).ConfigureAwait(false);
+            if (read > budget)
+            {
+                throw new InsufficientStorageException("the write would leave less free space than the node's reserve");
+            }
+            hash.AppendData(small, 0, read);
+            await target.WriteAsync(small.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false);
+            if (read > 0)
+            {
+                written?.Invoke(read);
+            }
+            failure?.Throw();
+            if (read < SmallSize)
+            {
+                target.Flush(flushToDisk: true);
+                return read;
+            }
+            // A larger source: the rest follows at a block-aligned offset, so it can still bypass the page cache.
+            return read + await CopyLargeAsync(source, target, budget - read, hash, written, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(small);
+        }
+    }
+
+    private static async Task<long> CopyLargeAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
     {
         var (currentArray, current) = Rent();
         var (otherArray, other) = Rent();

@@ -22,11 +22,11 @@ internal static class CatalogEndpoint
             var catalog = store.Catalog;
             var changes = catalog.CopyChanges;
             // Read first: whatever changes while the answer is written is sent again next time, never lost.
-            var sequence = changes.Sequence;
-            var full = since is not > 0 || epoch != changes.Epoch;
+            var (current, sequence) = changes.Position;
+            var full = since is not > 0 || epoch != current;
             var response = context.Response;
             response.ContentType = "application/x-ndjson";
-            response.Headers["MFleet-Catalog-Epoch"] = changes.Epoch;
+            response.Headers["MFleet-Catalog-Epoch"] = current;
             response.Headers["MFleet-Catalog-Seq"] = sequence.ToString(CultureInfo.InvariantCulture);
             response.Headers["MFleet-Catalog-Full"] = full ? "true" : "false";
             var paths = full
