@@ -17,7 +17,8 @@ internal sealed partial class IndexLoader(LibraryStore store, TimeProvider time,
         try
         {
             await Task.Run(() => store.Catalog.LoadIndex(stoppingToken), stoppingToken).ConfigureAwait(false);
-            Log.Loaded(logger, store.Catalog.FileCount, time.GetElapsedTime(started).TotalSeconds);
+            var heap = GC.GetGCMemoryInfo();
+            Log.Loaded(logger, store.Catalog.FileCount, time.GetElapsedTime(started).TotalSeconds, heap.HeapSizeBytes >> 20, heap.TotalCommittedBytes >> 20);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -28,8 +29,8 @@ internal sealed partial class IndexLoader(LibraryStore store, TimeProvider time,
 
     private static partial class Log
     {
-        [LoggerMessage(2400, LogLevel.Information, "Catalog index loaded: {Files} files in {Seconds:0.00} s")]
-        public static partial void Loaded(ILogger logger, int files, double seconds);
+        [LoggerMessage(2400, LogLevel.Information, "Catalog index loaded: {Files} files in {Seconds:0.00} s (managed heap {HeapMiB} MiB, {CommittedMiB} MiB committed)")]
+        public static partial void Loaded(ILogger logger, int files, double seconds, long heapMiB, long committedMiB);
 
         [LoggerMessage(2401, LogLevel.Error, "Catalog index could not be loaded; reads go to SQLite")]
         public static partial void LoadFailed(ILogger logger, Exception exception);
