@@ -66,13 +66,31 @@ launch() {
   BENCH_PIDS+=("$L_PID")
 }
 
-# wait_health URL PID LOG T0 -> seconds from T0 to the first 200 of /healthz.
+# start_node_measured DATA PORT ROLE-ARGS... -> launch's L_* and L_HEALTH (seconds to /healthz 200). Another program on
+# this shared machine may take a port between free_port and the bind (or while a follower is down): then a new port.
+start_node_measured() {
+  local data="$1" port="$2" try rc; shift 2
+  for try in 1 2 3 4 5; do
+    launch "$data" "$port" "$@"
+    if L_HEALTH=$(wait_health "$L_URL" "$L_PID" "$L_LOG" "$L_T0"); then return 0; else rc=$?; fi
+    [ "$rc" = 3 ] || exit 1
+    log "  port $port was taken by another program; starting again on another"
+    bench_stop "$L_PID"
+    port="$(free_port)"
+  done
+  fail_with_log "no free port after 5 tries" "$L_LOG"
+}
+
+# wait_health URL PID LOG T0 -> seconds from T0 to the first 200 of /healthz; status 3 when the port was taken.
 wait_health() {
   local url="$1" pid="$2" logf="$3" t0="$4" code
   while true; do
     code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)"
     [ "$code" = 200 ] && { secs "$t0" "$(us)"; return 0; }
-    kill -0 "$pid" 2>/dev/null || fail_with_log "the node at $url (pid $pid) exited before /healthz answered" "$logf"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      grep -q 'address already in use' "$logf" && return 3
+      fail_with_log "the node at $url (pid $pid) exited before /healthz answered" "$logf"
+    fi
     (( $(us) - t0 > START_TIMEOUT * 1000000 )) && fail_with_log "timed out after ${START_TIMEOUT}s (START_TIMEOUT) waiting for $url/healthz" "$logf"
     poll_sleep "$t0"
   done
@@ -179,10 +197,9 @@ build_primary() {
   log "[$n] making $n files of 4 KiB in $P_DIR"
   t0=$(us); make_tree "$P_DIR" "$n"; log "[$n]   made in $(secs "$t0" "$(us)")s"
   port="$(free_port)"
-  launch "$P_DIR" "$port" --primary
+  start_node_measured "$P_DIR" "$port" --primary
   P_PID=$L_PID; P_URL=$L_URL; P_LOG=$L_LOG
-  local h; h=$(wait_health "$P_URL" "$P_PID" "$P_LOG" "$L_T0")
-  log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${h}s"
+  log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${L_HEALTH}s"
   t0=$(us)
   "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 || fail_with_log "mfleet adopt failed" "$BENCH_TMP/adopt-$n.out"
   ADOPT_S[$n]=$(secs "$t0" "$(us)")
@@ -204,9 +221,9 @@ part_d() {
   local n="$1" port="${P_URL##*:}" hs=() r0=() r1=() h rep
   for rep in $(seq "$REPS"); do
     stop_node "$P_PID"
-    launch "$P_DIR" "$port" --primary
-    P_PID=$L_PID; P_LOG=$L_LOG
-    h=$(wait_health "$P_URL" "$P_PID" "$P_LOG" "$L_T0")
+    start_node_measured "$P_DIR" "$port" --primary
+    P_PID=$L_PID; P_URL=$L_URL; P_LOG=$L_LOG; port="${P_URL##*:}"
+    h=$L_HEALTH
     hs+=("$h"); r0+=("$(rss_mib "$P_PID")")
     sleep "$SETTLE"; r1+=("$(rss_mib "$P_PID")")
     log "[$n] (d) rep $rep: primary /healthz after ${h}s (listening after $(since_start "$P_LOG" "Now listening" "$L_T0")s by its log);" \
@@ -227,9 +244,9 @@ part_c() {
   log "[$n] (c) rsync -a into an empty folder: ${C_RSYNC[$n]}s ($(per_s "$n" "${C_RSYNC[$n]}") files/s)"
   want="$(version_of "$P_URL")"
   port="$(free_port)"
-  launch "$F_DIR" "$port" --upstream "$P_URL"
+  start_node_measured "$F_DIR" "$port" --upstream "$P_URL"
   F_PID=$L_PID; F_URL=$L_URL; F_LOG=$L_LOG
-  C_HEALTH[$n]=$(wait_health "$F_URL" "$F_PID" "$F_LOG" "$L_T0")
+  C_HEALTH[$n]=$L_HEALTH
   C_TOTAL[$n]=$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")
   C_SPAN[$n]=$(log_span "$F_LOG" "Provisioning from" "Provisioned")
   C_KEPT[$n]=$(metric "$F_URL" mfleet_replication_kept_total)
@@ -261,9 +278,9 @@ part_a() {
     want="$(version_of "$P_URL")"
     log "[$n] (a) rep $rep: 10 changes made on the primary in $(secs "$t0" "$(us)")s (curl -T / curl -X DELETE, one at a time); version $want"
     t0=$(us); rsync -a --delete --exclude .mfleet "$P_DIR/" "$mirror/"; rs=$(secs "$t0" "$(us)")
-    launch "$F_DIR" "$port" --upstream "$P_URL"
-    F_PID=$L_PID; F_LOG=$L_LOG
-    health+=("$(wait_health "$F_URL" "$F_PID" "$F_LOG" "$L_T0")")
+    start_node_measured "$F_DIR" "$port" --upstream "$P_URL"
+    F_PID=$L_PID; F_URL=$L_URL; F_LOG=$L_LOG; port="${F_URL##*:}"
+    health+=("$L_HEALTH")
     caught+=("$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")")
     applied+=("$(log_span "$F_LOG" "Connected to upstream" "Applied")")
     sleep "$SETTLE"; rss+=("$(rss_mib "$F_PID")")
@@ -298,8 +315,7 @@ part_b() {
     remove_tree "$copy"
     want="$(version_of "$P_URL")"
     port="$(free_port)"
-    launch "$fresh" "$port" --upstream "$P_URL"
-    wait_health "$L_URL" "$L_PID" "$L_LOG" "$L_T0" >/dev/null
+    start_node_measured "$fresh" "$port" --upstream "$P_URL"
     total=$(wait_version "$want" "$L_URL" "$L_PID" "$L_LOG" "$L_T0")
     span=$(log_span "$L_LOG" "Provisioning from" "Provisioned")
     local files; files="$(files_of "$L_URL")"
