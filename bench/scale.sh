@@ -14,7 +14,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-SIZES="$(echo ${SIZES:-20000 200000 1000000})"   # smallest first: (a) compares the last size with the first
+# Smallest first: (a) compares the largest size's applied time with the smallest's.
+SIZES="$(printf '%s\n' ${SIZES:-20000 200000 1000000} | sort -n | tr '\n' ' ')"; SIZES="${SIZES% }"
 PROV_FILES="${PROV_FILES:-200000}"
 PROV_REPS="${PROV_REPS:-1}"          # (b) repetitions (each one a full provisioning)
 ONLY="${ONLY:-abcd}"                 # any combination of a, b, c, d; (a) needs (c)'s follower, so it runs (c) too
@@ -44,7 +45,32 @@ problem() { log "PROBLEM: $*"; PROBLEMS+=("$*"); }
 us() { local t="${EPOCHREALTIME//[.,]/}"; echo "$t"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'; }
 per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) print "nan"; else printf "%.0f\n", n / s }'; }
+CLK_TCK="$(getconf CLK_TCK)"
+# CPU seconds (user + system) a process used so far: wall time against CPU tells waiting (fsync, locks) from work.
+cpu_s() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# In the background, the slowest of 4 answers of URL/healthz 0.5 s apart (does a busy node still answer?) -> HB_PID;
+# health_probe_wait waits for it and sets HB_WORST.
+health_probe() {
+  HB_FILE="$BENCH_TMP/health-probe"
+  ( worst=0
+    for _ in 1 2 3 4; do
+      t="$(curl -s -o /dev/null -w '%{time_total}' --max-time 30 "$1/healthz" || echo 30)"
+      worst="$(awk -v a="$worst" -v b="$t" 'BEGIN { print (b > a) ? b : a }')"
+      sleep 0.5
+    done
+    echo "$worst" >"$HB_FILE" ) &
+  HB_PID=$!
+  BENCH_PIDS+=("$HB_PID")
+}
+health_probe_wait() {
+  local i
+  wait "$HB_PID" || true
+  for i in "${!BENCH_PIDS[@]}"; do [ "${BENCH_PIDS[i]}" = "$HB_PID" ] && unset 'BENCH_PIDS[i]'; done
+  BENCH_PIDS=("${BENCH_PIDS[@]}")
+  HB_WORST="$(cat "$HB_FILE" 2>/dev/null || echo '?')"
+}
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 # Sleeps about 1 % of the time waited so far (10 ms to 0.5 s): fine resolution early, little load on long waits.
 poll_sleep() { local waited_us=$(( $(us) - $1 )) d; d=$(( waited_us / 100 )); ((d < 10000)) && d=10000; ((d > 500000)) && d=500000; sleep "0.$(printf '%06d' "$d")"; }
 
@@ -200,19 +226,21 @@ build_primary() {
   start_node_measured "$P_DIR" "$port" --primary
   P_PID=$L_PID; P_URL=$L_URL; P_LOG=$L_LOG
   log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${L_HEALTH}s"
+  local pcpu; pcpu=$(cpu_s "$P_PID")
   t0=$(us)
   "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 || fail_with_log "mfleet adopt failed" "$BENCH_TMP/adopt-$n.out"
   ADOPT_S[$n]=$(secs "$t0" "$(us)")
   ADOPT_RATE[$n]=$(per_s "$n" "${ADOPT_S[$n]}")
   local files; files="$(files_of "$P_URL")"
   [ "$files" = "$n" ] || fail_with_log "after mfleet adopt the primary holds $files files, not $n" "$P_LOG"
-  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s; primary at version $(version_of "$P_URL")"
+  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s (primary CPU $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s);" \
+      "primary at version $(version_of "$P_URL"), RSS $(rss_mib "$P_PID") MiB"
 }
 
 # ---- results, by size ----
 declare -A A_CAUGHT A_APPLIED A_HEALTH A_RSS A_RSYNC A_SAMPLES
 declare -A C_RSYNC C_TOTAL C_SPAN C_HEALTH C_KEPT C_FETCHED
-declare -A D_HEALTH D_RSS0 D_RSS1 D_SAMPLES
+declare -A D_HEALTH D_RSS0 D_RSS1 D_SAMPLES D_HWM
 B_ROWS=()
 LETTERS=(a b c d e f g h i j k l m n o p q r s t u v w x y z)
 
@@ -247,7 +275,12 @@ part_c() {
   start_node_measured "$F_DIR" "$port" --upstream "$P_URL"
   F_PID=$L_PID; F_URL=$L_URL; F_LOG=$L_LOG
   C_HEALTH[$n]=$L_HEALTH
+  local pcpu; pcpu=$(cpu_s "$P_PID")
+  health_probe "$F_URL"
   C_TOTAL[$n]=$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")
+  health_probe_wait
+  log "[$n] (c)   CPU: follower $(cpu_s "$F_PID")s, primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${C_TOTAL[$n]}s;" \
+      "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$F_PID") MiB"
   C_SPAN[$n]=$(log_span "$F_LOG" "Provisioning from" "Provisioned")
   C_KEPT[$n]=$(metric "$F_URL" mfleet_replication_kept_total)
   C_FETCHED[$n]=$(metric "$F_URL" mfleet_replication_transfers_total)
@@ -283,6 +316,7 @@ part_a() {
     health+=("$L_HEALTH")
     caught+=("$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")")
     applied+=("$(log_span "$F_LOG" "Connected to upstream" "Applied")")
+    log "[$n] (a)   follower CPU $(cpu_s "$F_PID")s from its start to caught up + a status poll"
     sleep "$SETTLE"; rss+=("$(rss_mib "$F_PID")")
     rsyncs+=("$rs")
     log "[$n] (a) rep $rep: follower /healthz ${health[-1]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s, 'Connected to upstream' after $(since_start "$F_LOG" "Connected to upstream" "$L_T0")s), caught up ${caught[-1]}s after its start," \
@@ -315,8 +349,13 @@ part_b() {
     remove_tree "$copy"
     want="$(version_of "$P_URL")"
     port="$(free_port)"
+    local pcpu busy; pcpu=$(cpu_s "$P_PID")
     start_node_measured "$fresh" "$port" --upstream "$P_URL"
+    health_probe "$L_URL"
     total=$(wait_version "$want" "$L_URL" "$L_PID" "$L_LOG" "$L_T0")
+    health_probe_wait
+    log "[$n] (b)   CPU: follower $(cpu_s "$L_PID")s, primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${total}s;" \
+        "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$L_PID") MiB"
     span=$(log_span "$L_LOG" "Provisioning from" "Provisioned")
     local files; files="$(files_of "$L_URL")"
     [ "$files" = "$n" ] || problem "[$n] (b) the provisioned follower holds $files files, not $n"
@@ -336,16 +375,21 @@ run_size() {
   if [[ "$ONLY" == *[ac]* ]]; then
     part_c "$n"
     [[ "$ONLY" == *a* ]] && part_a "$n"
+    log "[$n] follower's peak RSS (VmHWM) since its last start $(hwm_mib "$F_PID") MiB, RSS now $(rss_mib "$F_PID") MiB"
     stop_node "$F_PID"; remove_tree "$F_DIR"
   fi
   [[ "$ONLY" == *b* ]] && [ "$n" = "$PROV_FILES" ] && part_b "$n"
+  D_HWM[$n]=$(hwm_mib "$P_PID")
+  log "[$n] primary's peak RSS (VmHWM) since its last start (through (c), (a), (b) and its start-up scan) ${D_HWM[$n]} MiB, RSS now $(rss_mib "$P_PID") MiB"
   stop_node "$P_PID"
   remove_tree "$P_DIR"; rm -rf "$BENCH_TMP/s$n"
 }
 
 log "sizes: $SIZES; provisioning: $PROV_FILES; REPS=$REPS; ONLY=$ONLY; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 df -h "$BENCH_TMP" >&2
-for n in $SIZES; do run_size "$n"; done
+for n in $SIZES; do
+  if [[ "$ONLY" == *[acd]* ]] || [ "$n" = "$PROV_FILES" ]; then run_size "$n"; fi
+done
 if [[ "$ONLY" == *b* ]] && ! [[ " $SIZES " == *" $PROV_FILES "* ]]; then
   check_disk "$PROV_FILES" 2
   build_primary "$PROV_FILES"
@@ -418,9 +462,10 @@ for n in "${!ADOPT_S[@]}"; do echo "$n"; done | sort -n | while read -r n; do ro
 
 if [[ "$ONLY" == *d* ]]; then
   echo
-  echo "(d) node start-up: the primary restarted on its library (catalog of N files), process start -> /healthz 200; VmRSS then and ${SETTLE}s later"
-  row "%10s %14s %16s" files /healthz "RSS at /healthz" "RSS +${SETTLE}s"
-  for n in $SIZES; do row "%10s %14s %16s  [%s]" "$n" "${D_HEALTH[$n]}" "${D_RSS0[$n]}" "${D_RSS1[$n]}" "${D_SAMPLES[$n]}"; done
+  echo "(d) node start-up: the primary restarted on its library (catalog of N files), process start -> /healthz 200; VmRSS then and ${SETTLE}s later;"
+  echo "  its VmHWM (peak) at the end of the size, after serving the other parts and its start-up scan (10 s after start); RSS in MiB"
+  row "%10s %16s %10s %12s  %s" files /healthz "RSS at /healthz" "RSS +${SETTLE}s" "peak later" "[/healthz samples]"
+  for n in $SIZES; do row "%10s %16s %10s %12s  [%s]" "$n" "${D_HEALTH[$n]}" "${D_RSS0[$n]}" "${D_RSS1[$n]}" "${D_HWM[$n]}" "${D_SAMPLES[$n]}"; done
   for n in $SIZES; do result "start-up $n files (s to /healthz)" "${D_HEALTH[$n]}" "" "" "" "" "s; RSS ${D_RSS1[$n]} MiB"; done
 fi
 
