@@ -44,6 +44,9 @@ problem() { log "PROBLEM: $*"; PROBLEMS+=("$*"); }
 # Microseconds since the epoch, without starting a process (the polls below run every 10 ms).
 us() { local t="${EPOCHREALTIME//[.,]/}"; echo "$t"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'; }
+# Median of the numbers on stdin with 3 decimals (lib.sh's median prints what awk prints).
+med() { median | awk '{ printf "%.3f\n", $1 }'; }
+med1() { median | awk '{ printf "%.1f\n", $1 }'; }
 per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) print "nan"; else printf "%.0f\n", n / s }'; }
 CLK_TCK="$(getconf CLK_TCK)"
 # CPU seconds (user + system) a process used so far: wall time against CPU tells waiting (fsync, locks) from work.
@@ -92,13 +95,17 @@ launch() {
   BENCH_PIDS+=("$L_PID")
 }
 
-# start_node_measured DATA PORT ROLE-ARGS... -> launch's L_* and L_HEALTH (seconds to /healthz 200). Another program on
+# start_node_measured DATA PORT ROLE-ARGS... -> launch's L_*, L_HEALTH (seconds to /healthz 200) and L_HEALTH_REQ
+# (seconds that answering request took). Another program on
 # this shared machine may take a port between free_port and the bind (or while a follower is down): then a new port.
 start_node_measured() {
   local data="$1" port="$2" try rc; shift 2
   for try in 1 2 3 4 5; do
     launch "$data" "$port" "$@"
-    if L_HEALTH=$(wait_health "$L_URL" "$L_PID" "$L_LOG" "$L_T0"); then return 0; else rc=$?; fi
+    if L_HEALTH=$(wait_health "$L_URL" "$L_PID" "$L_LOG" "$L_T0"); then
+      L_HEALTH_REQ="${L_HEALTH#* }"; L_HEALTH="${L_HEALTH%% *}"
+      return 0
+    else rc=$?; fi
     [ "$rc" = 3 ] || exit 1
     log "  port $port was taken by another program; starting again on another"
     bench_stop "$L_PID"
@@ -107,12 +114,13 @@ start_node_measured() {
   fail_with_log "no free port after 5 tries" "$L_LOG"
 }
 
-# wait_health URL PID LOG T0 -> seconds from T0 to the first 200 of /healthz; status 3 when the port was taken.
+# wait_health URL PID LOG T0 -> "S R": seconds from T0 to the first 200 of /healthz, and how long that one request
+# took (a request sent while the node starts may wait inside it); status 3 when the port was taken.
 wait_health() {
   local url="$1" pid="$2" logf="$3" t0="$4" code
   while true; do
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/healthz" || true)"
-    [ "$code" = 200 ] && { secs "$t0" "$(us)"; return 0; }
+    code="$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 30 "$url/healthz" || true)"
+    [ "${code%% *}" = 200 ] && { echo "$(secs "$t0" "$(us)") ${code#* }"; return 0; }
     if ! kill -0 "$pid" 2>/dev/null; then
       grep -q 'address already in use' "$logf" && return 3
       fail_with_log "the node at $url (pid $pid) exited before /healthz answered" "$logf"
@@ -254,12 +262,12 @@ part_d() {
     h=$L_HEALTH
     hs+=("$h"); r0+=("$(rss_mib "$P_PID")")
     sleep "$SETTLE"; r1+=("$(rss_mib "$P_PID")")
-    log "[$n] (d) rep $rep: primary /healthz after ${h}s (listening after $(since_start "$P_LOG" "Now listening" "$L_T0")s by its log);" \
+    log "[$n] (d) rep $rep: primary /healthz after ${h}s (listening after $(since_start "$P_LOG" "Now listening" "$L_T0")s by its log; that request took ${L_HEALTH_REQ}s);" \
         "RSS ${r0[-1]} MiB then, ${r1[-1]} MiB ${SETTLE}s later"
   done
-  D_HEALTH[$n]=$(printf '%s\n' "${hs[@]}" | median)
-  D_RSS0[$n]=$(printf '%s\n' "${r0[@]}" | median)
-  D_RSS1[$n]=$(printf '%s\n' "${r1[@]}" | median)
+  D_HEALTH[$n]=$(printf '%s\n' "${hs[@]}" | med)
+  D_RSS0[$n]=$(printf '%s\n' "${r0[@]}" | med1)
+  D_RSS1[$n]=$(printf '%s\n' "${r1[@]}" | med1)
   D_SAMPLES[$n]="${hs[*]}"
 }
 
@@ -287,7 +295,7 @@ part_c() {
   local files; files="$(files_of "$F_URL")"
   [ "$files" = "$n" ] || problem "[$n] (c) the adopted follower holds $files files, not $n"
   [ "${C_KEPT[$n]}" = "$n" ] || problem "[$n] (c) the follower kept ${C_KEPT[$n]} of $n files (fetched ${C_FETCHED[$n]})"
-  log "[$n] (c) follower adopted the rsync copy: /healthz ${C_HEALTH[$n]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s), version $want after ${C_TOTAL[$n]}s from its start" \
+  log "[$n] (c) follower adopted the rsync copy: /healthz ${C_HEALTH[$n]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s; that request took ${L_HEALTH_REQ}s), version $want after ${C_TOTAL[$n]}s from its start" \
       "(Provisioning from -> Provisioned ${C_SPAN[$n]}s), kept ${C_KEPT[$n]}, fetched ${C_FETCHED[$n]}"
   grep -m3 -E 'warn|fail|crit' "$F_LOG" | sed "s/^/[$n] (c)   follower log: /" >&2 || true
 }
@@ -319,7 +327,7 @@ part_a() {
     log "[$n] (a)   follower CPU $(cpu_s "$F_PID")s from its start to caught up + a status poll"
     sleep "$SETTLE"; rss+=("$(rss_mib "$F_PID")")
     rsyncs+=("$rs")
-    log "[$n] (a) rep $rep: follower /healthz ${health[-1]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s, 'Connected to upstream' after $(since_start "$F_LOG" "Connected to upstream" "$L_T0")s), caught up ${caught[-1]}s after its start," \
+    log "[$n] (a) rep $rep: follower /healthz ${health[-1]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s, that request took ${L_HEALTH_REQ}s; 'Connected to upstream' after $(since_start "$F_LOG" "Connected to upstream" "$L_T0")s), caught up ${caught[-1]}s after its start," \
         "${applied[-1]}s from its first upstream answer to the changes applied, RSS ${rss[-1]} MiB idle; rsync -a --delete ${rs}s"
     log "[$n]   follower log: $(grep -E 'Connected to upstream|Applied' "$F_LOG" | tr '\n' ' ')"
   done
@@ -328,11 +336,11 @@ part_a() {
   else
     problem "[$n] (a) the follower's manifest differs from the primary's"
   fi
-  A_CAUGHT[$n]=$(printf '%s\n' "${caught[@]}" | median)
-  A_APPLIED[$n]=$(printf '%s\n' "${applied[@]}" | median)
-  A_HEALTH[$n]=$(printf '%s\n' "${health[@]}" | median)
-  A_RSS[$n]=$(printf '%s\n' "${rss[@]}" | median)
-  A_RSYNC[$n]=$(printf '%s\n' "${rsyncs[@]}" | median)
+  A_CAUGHT[$n]=$(printf '%s\n' "${caught[@]}" | med)
+  A_APPLIED[$n]=$(printf '%s\n' "${applied[@]}" | med)
+  A_HEALTH[$n]=$(printf '%s\n' "${health[@]}" | med)
+  A_RSS[$n]=$(printf '%s\n' "${rss[@]}" | med1)
+  A_RSYNC[$n]=$(printf '%s\n' "${rsyncs[@]}" | med)
   A_SAMPLES[$n]="caught [${caught[*]}] applied [${applied[*]}] rsync [${rsyncs[*]}]"
   remove_tree "$mirror"; rm -rf "$work"
 }
