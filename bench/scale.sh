@@ -236,7 +236,8 @@ build_primary() {
   log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${L_HEALTH}s"
   local pcpu; pcpu=$(cpu_s "$P_PID")
   t0=$(us)
-  "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 || fail_with_log "mfleet adopt failed" "$BENCH_TMP/adopt-$n.out"
+  timeout "$SYNC_TIMEOUT" "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 \
+    || fail_with_log "mfleet adopt failed or took more than ${SYNC_TIMEOUT}s (SYNC_TIMEOUT); its output:" "$BENCH_TMP/adopt-$n.out"
   ADOPT_S[$n]=$(secs "$t0" "$(us)")
   ADOPT_RATE[$n]=$(per_s "$n" "${ADOPT_S[$n]}")
   local files; files="$(files_of "$P_URL")"
