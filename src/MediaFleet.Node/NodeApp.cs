@@ -62,6 +62,8 @@ public static class NodeApp
             var catalog = LibraryCatalog.Open(root, sp.GetRequiredService<TimeProvider>());
             return new LibraryStore(root, catalog, options.ReserveBytes, sp.GetRequiredService<ILogger<LibraryStore>>());
         });
+        // First of the hosted services: the file index loads while everything else starts and the node serves.
+        builder.Services.AddHostedService<IndexLoader>();
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddSingleton<FileHandler>();
         if (options.Upstream is not null)
@@ -69,6 +71,7 @@ public static class NodeApp
             builder.Services.AddSingleton<Upstream>();
             builder.Services.AddHostedService<Follower>();
         }
+        builder.Services.AddSingleton<StartupScanProgress>();
         builder.Services.AddHostedService<StartupScan>();
         builder.Services.AddSingleton(scrub);
         builder.Services.AddSingleton<ScrubProgress>();
@@ -147,20 +150,4 @@ public static class NodeApp
 
     /// <summary>The URLs the node listens on, with real ports (port 0 resolved).</summary>
     public static IReadOnlyList<string> BoundUrls(WebApplication app) => RoleHost.BoundUrls(app.Services);
-}
-
-/// <summary>
-/// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
-/// neither delays serving nor competes with a follower's first catch-up.
-/// </summary>
-internal sealed class StartupScan(LibraryStore store, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
-        var guard = new LoopGuard(logger, "start-up scan");
-        while (!await guard.RunAsync(token => Task.Run(() => store.ReportUnknownFiles(token), token), time, stoppingToken).ConfigureAwait(false))
-        {
-        }
-    }
 }

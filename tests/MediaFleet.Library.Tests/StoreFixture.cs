@@ -28,7 +28,7 @@ internal sealed class StoreFixture : IAsyncDisposable
 
     public string TempFolder => Store.Root.TempFolder;
 
-    public LibraryStore Open() => new(new LibraryRoot(_folder.Path), LibraryCatalog.Open(new LibraryRoot(_folder.Path), Time), ReserveBytes, NullLogger<LibraryStore>.Instance);
+    public LibraryStore Open() => new(new LibraryRoot(_folder.Path), LibraryCatalog.OpenLoaded(new LibraryRoot(_folder.Path), Time), ReserveBytes, NullLogger<LibraryStore>.Instance);
 
     /// <summary>Closes the store and opens it again with start-up recovery, as a restart (of a primary, by default) does.</summary>
     public async Task RestartAsync(bool primary = true)

@@ -20,8 +20,11 @@ public sealed class StatusTests
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var status = json.RootElement;
         Assert.Equal(
-            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub"],
+            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub", "startup_scan"],
             status.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(
+            ["index_loaded", "running", "checked", "unknown", "finished_at"],
+            status.GetProperty("startup_scan").EnumerateObject().Select(p => p.Name));
         Assert.True(status.GetProperty("scrub").GetProperty("enabled").GetBoolean()); // issue 6: the scrub's progress
         Assert.Equal("node-a", status.GetProperty("id").GetString());
         Assert.True(status.GetProperty("primary").GetBoolean());

@@ -33,7 +33,14 @@ public sealed record StatusDto(
     bool ForceDown,
     bool ForceBackup,
     string? Site,
-    ScrubDto? Scrub = null);
+    ScrubDto? Scrub = null,
+    StartupScanDto? StartupScan = null);
+
+/// <summary>
+/// Start-up in <c>/v1/status</c> (an addition to DESIGN.md's fields): whether the file index is in memory yet, and the
+/// background comparison of folder and catalog (entries checked, files the catalog does not know).
+/// </summary>
+public sealed record StartupScanDto(bool IndexLoaded, bool Running, long Checked, long Unknown, DateTimeOffset? FinishedAt);
 
 /// <summary>One entry of <c>GET /v1/missing</c>.</summary>
 public sealed record MissingDto(string Path, long Version, string? Sha256, string Reason, int Attempts, DateTimeOffset? NextTryAt);

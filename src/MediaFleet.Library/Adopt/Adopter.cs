@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
@@ -27,43 +28,70 @@ public sealed class Adopter(LibraryStore store)
 {
     private const int BufferSize = 1 << 20;
 
+    /// <summary>Files hashed at once: reading small files is bound by system calls, large ones by the disk.</summary>
+    private static readonly int Parallelism = Math.Max(4, Environment.ProcessorCount * 2);
+
     public async IAsyncEnumerable<AdoptEvent> AdoptAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var start = prefix.Length == 0 ? store.Root.FullPath : Path.Combine(store.Root.FullPath, prefix.TrimEnd('/'));
         var candidates = LibraryWalk.Files(store.Root, start, cancellationToken)
             .Where(f => store.Catalog.Find(f.Path.Value) is null && !LibraryWalk.IsSidecar(f.FullName))
             .ToList();
-        long done = 0, adopted = 0, mismatched = 0;
-        foreach (var file in candidates)
+        // Hashed in parallel, recorded through the store's group commit; the lines come in the order files finish.
+        var results = Channel.CreateBounded<AdoptEvent>(new BoundedChannelOptions(Parallelism * 4) { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
         {
-            done++;
-            var sidecar = LibraryWalk.SidecarOf(file.FullName);
-            var expectedSha1 = File.Exists(sidecar) ? ReadSidecar(sidecar) : null;
-            if (expectedSha1 is { Length: 0 })
+            try
             {
-                mismatched++;
-                yield return new AdoptEvent(AdoptEventKind.Mismatch, file.Path.Value, done, candidates.Count, Detail: "the .sha1 sidecar holds no SHA-1 digest");
-                continue;
+                await Parallel.ForEachAsync(candidates, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stop.Token },
+                    async (file, token) => await results.Writer.WriteAsync(await AdoptOneAsync(file, candidates.Count, token).ConfigureAwait(false), token).ConfigureAwait(false))
+                    .ConfigureAwait(false);
+                results.Writer.Complete();
             }
-            var (sha256, sha1, length) = await HashAsync(file.FullName, expectedSha1 is not null, cancellationToken).ConfigureAwait(false);
-            if (expectedSha1 is not null && !string.Equals(sha1, expectedSha1, StringComparison.OrdinalIgnoreCase))
+            catch (Exception e)
             {
-                mismatched++;
-                yield return new AdoptEvent(AdoptEventKind.Mismatch, file.Path.Value, done, candidates.Count, Sha256: sha256.Hex,
-                    Detail: $"SHA-1 is {sha1}, the sidecar says {expectedSha1}");
-                continue;
+                results.Writer.Complete(e);
             }
-            var entry = await store.RecordExistingAsync(file.Path, sha256, length, File.GetLastWriteTimeUtc(file.FullName), cancellationToken).ConfigureAwait(false);
-            if (entry is null)
+        }, CancellationToken.None);
+        long done = 0, adopted = 0, mismatched = 0;
+        try
+        {
+            await foreach (var line in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return new AdoptEvent(AdoptEventKind.Skipped, file.Path.Value, done, candidates.Count, Detail: "already in the catalog");
-                continue;
+                done++;
+                adopted += line.Kind == AdoptEventKind.Adopted ? 1 : 0;
+                mismatched += line.Kind == AdoptEventKind.Mismatch ? 1 : 0;
+                yield return line with { Done = done };
             }
-            adopted++;
-            yield return new AdoptEvent(AdoptEventKind.Adopted, file.Path.Value, done, candidates.Count, entry.Version.Value, sha256.Hex);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
         }
         yield return new AdoptEvent(AdoptEventKind.Done, null, done, candidates.Count, store.Catalog.Version.Value,
             Detail: $"{adopted} adopted, {mismatched} mismatched");
+    }
+
+    /// <summary>Hashes one file (checking its sidecar) and records it; <c>Done</c> is filled in by the caller.</summary>
+    private async Task<AdoptEvent> AdoptOneAsync(FoundFile file, long total, CancellationToken cancellationToken)
+    {
+        var sidecar = LibraryWalk.SidecarOf(file.FullName);
+        var expectedSha1 = File.Exists(sidecar) ? ReadSidecar(sidecar) : null;
+        if (expectedSha1 is { Length: 0 })
+        {
+            return new AdoptEvent(AdoptEventKind.Mismatch, file.Path.Value, 0, total, Detail: "the .sha1 sidecar holds no SHA-1 digest");
+        }
+        var (sha256, sha1, length) = await HashAsync(file.FullName, expectedSha1 is not null, cancellationToken).ConfigureAwait(false);
+        if (expectedSha1 is not null && !string.Equals(sha1, expectedSha1, StringComparison.OrdinalIgnoreCase))
+        {
+            return new AdoptEvent(AdoptEventKind.Mismatch, file.Path.Value, 0, total, Sha256: sha256.Hex, Detail: $"SHA-1 is {sha1}, the sidecar says {expectedSha1}");
+        }
+        var entry = await store.RecordExistingAsync(file.Path, sha256, length, file.Modified, cancellationToken).ConfigureAwait(false);
+        return entry is null
+            ? new AdoptEvent(AdoptEventKind.Skipped, file.Path.Value, 0, total, Detail: "already in the catalog")
+            : new AdoptEvent(AdoptEventKind.Adopted, file.Path.Value, 0, total, entry.Version.Value, sha256.Hex);
     }
 
     /// <summary>The hex digest in a sidecar: its first word (sha1sum writes "digest  name"); empty when none.</summary>
@@ -78,13 +106,14 @@ public sealed class Adopter(LibraryStore store)
     {
         using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var sha1 = withSha1 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA1) : null;
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long length = 0;
+        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
+        // A small file gets a small buffer: a library of artwork and subtitles is mostly files of a few KiB.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(RandomAccess.GetLength(handle) + 1, 4096, BufferSize));
         try
         {
-            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
             int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, Math.Min(buffer.Length, BufferSize)), length, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 sha256.AppendData(buffer, 0, read);
                 sha1?.AppendData(buffer, 0, read);

@@ -1,22 +1,60 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace MediaFleet.Library.Digests;
 
-/// <summary>A SHA-256 digest, kept as lowercase hex: the catalog's, the ETag's and sha256sum's spelling.</summary>
+/// <summary>
+/// A SHA-256 digest: 32 bytes held inline (a catalog of a million files keeps a million of them in memory), spelled as
+/// lowercase hex (<see cref="Hex"/>) for the catalog, the ETag and sha256sum.
+/// </summary>
 public readonly record struct Sha256Digest
 {
     private const int ReadSize = 1 << 20;
 
-    private Sha256Digest(string hex) => Hex = hex;
+    private readonly ulong _a;
+    private readonly ulong _b;
+    private readonly ulong _c;
+    private readonly ulong _d;
 
-    public string Hex { get; }
+    private Sha256Digest(ReadOnlySpan<byte> hash)
+    {
+        _a = BinaryPrimitives.ReadUInt64BigEndian(hash);
+        _b = BinaryPrimitives.ReadUInt64BigEndian(hash[8..]);
+        _c = BinaryPrimitives.ReadUInt64BigEndian(hash[16..]);
+        _d = BinaryPrimitives.ReadUInt64BigEndian(hash[24..]);
+    }
+
+    /// <summary>The lowercase hex spelling (made on each call: cache it where it is sent often).</summary>
+    public string Hex
+    {
+        get
+        {
+            Span<byte> bytes = stackalloc byte[SHA256.HashSizeInBytes];
+            CopyTo(bytes);
+            return Convert.ToHexStringLower(bytes);
+        }
+    }
+
+    /// <summary>Writes the 32 bytes of the digest into <paramref name="destination"/>.</summary>
+    public void CopyTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, _a);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _b);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], _c);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], _d);
+    }
 
     public override string ToString() => Hex;
 
     /// <summary>The value of a <c>Repr-Digest</c> header (RFC 9530): <c>sha-256=:base64:</c>.</summary>
-    public string ToHeaderValue() => $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(Hex))}:";
+    public string ToHeaderValue()
+    {
+        Span<byte> bytes = stackalloc byte[SHA256.HashSizeInBytes];
+        CopyTo(bytes);
+        return $"sha-256=:{Convert.ToBase64String(bytes)}:";
+    }
 
     public static Sha256Digest FromBytes(ReadOnlySpan<byte> hash)
     {
@@ -24,7 +62,7 @@ public readonly record struct Sha256Digest
         {
             throw new ArgumentException("a SHA-256 digest is 32 bytes", nameof(hash));
         }
-        return new Sha256Digest(Convert.ToHexStringLower(hash));
+        return new Sha256Digest(hash);
     }
 
     public static bool TryParseHex(string? text, [NotNullWhen(true)] out Sha256Digest? digest)
@@ -41,7 +79,9 @@ public readonly record struct Sha256Digest
                 return false;
             }
         }
-        digest = new Sha256Digest(text.ToLowerInvariant());
+        Span<byte> bytes = stackalloc byte[SHA256.HashSizeInBytes];
+        Convert.FromHexString(text, bytes, out _, out _);
+        digest = new Sha256Digest(bytes);
         return true;
     }
 

@@ -49,7 +49,8 @@ public static class DurableFile
     /// <see cref="InstalledFile"/> can undo the install until the write is disposed, which deletes the old bytes.
     /// </summary>
     /// <exception cref="InstallFailedException">The rename failed (the target exists, a mount point, a folder in the way).</exception>
-    public static InstalledFile Install(DurableWrite write, string target, bool replace)
+    /// <param name="flushFolder">False when the caller fsyncs the folder itself, once for a batch of installs into it.</param>
+    public static InstalledFile Install(DurableWrite write, string target, bool replace, bool flushFolder = true)
     {
         ArgumentNullException.ThrowIfNull(write);
         // The old bytes wait at the temp path until the caller's commit has the new ones.
@@ -64,7 +65,10 @@ public static class DurableFile
             }
         }
         var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
-        Durability.FlushDirectory(folder);
+        if (flushFolder)
+        {
+            Durability.FlushDirectory(folder);
+        }
         return new InstalledFile(write, target, folder, swapped, replacedForGood);
     }
 
@@ -116,6 +120,9 @@ public sealed class InstalledFile
     }
 
     public string Target { get; }
+
+    /// <summary>The folder the file was renamed into.</summary>
+    public string Folder => _folder;
 
     /// <summary>The replaced file's bytes wait at the write's temp path (disposing the write deletes them).</summary>
     public bool KeptReplaced { get; }

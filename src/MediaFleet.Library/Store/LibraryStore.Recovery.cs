@@ -77,27 +77,48 @@ public sealed partial class LibraryStore
 
     /// <summary>
     /// Compares the folder with the catalog and reports (never deletes) files the catalog does not know and
-    /// catalog rows whose file is gone. Returns the unknown files' library paths.
+    /// catalog rows whose file is gone. Returns the unknown files' library paths; <paramref name="progress"/> hears
+    /// (entries checked, unknown so far) every thousand entries.
     /// </summary>
-    public IReadOnlyList<string> ReportUnknownFiles(CancellationToken cancellationToken)
+    public IReadOnlyList<string> ReportUnknownFiles(CancellationToken cancellationToken, Action<long, long>? progress = null)
     {
         var unknown = new List<string>();
+        long checkedCount = 0;
         foreach (var file in LibraryWalk.Files(Root, Root.FullPath, cancellationToken))
         {
             if (Catalog.Find(file.Path.Value) is null && !LibraryWalk.IsSidecar(file.FullName))
             {
                 unknown.Add(file.Path.Value);
             }
+            if (++checkedCount % 1000 == 0)
+            {
+                progress?.Invoke(checkedCount, unknown.Count);
+            }
         }
         if (unknown.Count > 0)
         {
             Log.UnknownFiles(_logger, unknown.Count, unknown[0]);
         }
-        var vanished = Catalog.ListFiles().Where(f => !File.Exists(Path.Combine(Root.FullPath, f.Path))).Select(f => f.Path).ToList();
-        if (vanished.Count > 0)
+        var vanished = 0;
+        string? firstVanished = null;
+        foreach (var entry in Catalog.ListFiles())
         {
-            Log.VanishedFiles(_logger, vanished.Count, vanished[0]);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(Path.Combine(Root.FullPath, entry.Path)))
+            {
+                vanished++;
+                firstVanished ??= entry.Path;
+            }
+            if (++checkedCount % 1000 == 0)
+            {
+                progress?.Invoke(checkedCount, unknown.Count);
+            }
         }
+        if (firstVanished is not null)
+        {
+            Log.VanishedFiles(_logger, vanished, firstVanished);
+        }
+        progress?.Invoke(checkedCount, unknown.Count);
         return unknown;
     }
 }

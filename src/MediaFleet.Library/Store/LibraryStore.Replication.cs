@@ -36,46 +36,8 @@ public sealed partial class LibraryStore
     /// <paramref name="version"/>: fsync, rename, fsync folder, catalog commit.
     /// </summary>
     /// <param name="onlyWhileMissing">A retry: install only while the path is still listed missing at this version.</param>
-    public async Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false)
-    {
-        if (!Root.StaysInside(path))
-        {
-            return new WriteResult(WriteStatus.InvalidPath, Detail: "the path leads outside the library through a symlink");
-        }
-        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (IsSettledLater(path, version, onlyWhileMissing))
-            {
-                // A retry that lost the race with a later put, delete or move of the path: its bytes are out of date.
-                TryDeleteIfExists(partial);
-                return new WriteResult(WriteStatus.Unchanged, Catalog.Find(path.Value), Detail: "a later change settled this path");
-            }
-            var target = Root.PhysicalPath(path);
-            if (Directory.Exists(target) || !TryCreateParent(target))
-            {
-                return new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path");
-            }
-            var length = new FileInfo(partial).Length;
-            // On a full catalog disk the partial keeps its verified bytes, for the next try.
-            if (TryAddIntent(ChangeOp.Put, path.Value, null, sha256, length, version) is not { } intent)
-            {
-                return CatalogFull();
-            }
-            // The partial is the caller's (a transfer's, kept for its retries), so it is not disposed here.
-            var entry = InstallFile(new DurableWrite(partial, sha256, length), target, intent, () => Catalog.CommitPut(intent, path.Value, sha256, length, File.GetLastWriteTimeUtc(target), version));
-            if (entry is null)
-            {
-                return CatalogFull();
-            }
-            DropPartials(path);
-            return new WriteResult(WriteStatus.Created, entry);
-        }
-        finally
-        {
-            _commitLock.Release();
-        }
-    }
+    public Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false) =>
+        CommitGroupedAsync(new GroupedPut(GroupedKind.Install, path, sha256, new FileInfo(partial).Length, version) { Partial = partial, OnlyWhileMissing = onlyWhileMissing }, cancellationToken);
 
     /// <summary>Whether a later change than <paramref name="version"/> already decided what the path holds.</summary>
     private bool IsSettledLater(LibraryPath path, DataVersion version, bool onlyWhileMissing) =>
@@ -116,17 +78,11 @@ public sealed partial class LibraryStore
     }
 
     /// <summary>Records a file already on disk with the right digest (left by an old rsync) as <paramref name="version"/>.</summary>
+    /// <exception cref="InsufficientStorageException">The catalog's disk is full.</exception>
     public async Task<FileEntry> KeepExistingAsync(LibraryPath path, Sha256Digest sha256, long length, DataVersion version, CancellationToken cancellationToken)
     {
-        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return CatalogWrite(() => Catalog.CommitPut(null, path.Value, sha256, length, File.GetLastWriteTimeUtc(Root.PhysicalPath(path)), version));
-        }
-        finally
-        {
-            _commitLock.Release();
-        }
+        var put = new GroupedPut(GroupedKind.Keep, path, sha256, length, version) { Modified = File.GetLastWriteTimeUtc(Root.PhysicalPath(path)) };
+        return (await CommitGroupedAsync(put, cancellationToken).ConfigureAwait(false)).Entry!;
     }
 
     /// <summary>Applies a replicated delete (absent files are fine: the end state is the same).</summary>

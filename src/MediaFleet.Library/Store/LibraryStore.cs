@@ -228,19 +228,8 @@ public sealed partial class LibraryStore : IAsyncDisposable
     /// <summary>Records a file that is already in place (adopt): no copy, one new version.</summary>
     internal async Task<FileEntry?> RecordExistingAsync(LibraryPath path, Sha256Digest digest, long length, DateTimeOffset modified, CancellationToken cancellationToken)
     {
-        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (Catalog.Find(path.Value) is not null)
-            {
-                return null;
-            }
-            return Catalog.CommitPut(null, path.Value, digest, length, modified);
-        }
-        finally
-        {
-            _commitLock.Release();
-        }
+        var result = await CommitGroupedAsync(new GroupedPut(GroupedKind.Adopt, path, digest, length, null) { Modified = modified }, cancellationToken).ConfigureAwait(false);
+        return result.Status == WriteStatus.Created ? result.Entry : null;
     }
 
     private static WriteResult CatalogFull() =>

@@ -21,6 +21,14 @@ public sealed partial class Follower(
     LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, Integrity.RepairList repairs, ILogger<Follower> logger) : BackgroundService
 {
     private const int BatchLimit = 1000;
+
+    /// <summary>
+    /// Transfers in flight for files of at most <see cref="SmallFile"/> bytes: their cost is round trips and fsyncs, not
+    /// bandwidth, so many overlap (and their commits group); large files keep <c>Node:TransferParallelism</c>.
+    /// </summary>
+    private const int SmallFileParallelism = 32;
+
+    private const long SmallFile = 1 << 20;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -120,7 +128,8 @@ public sealed partial class Follower(
             }
             if (run > 1)
             {
-                await Parallel.ForEachAsync(plan.Skip(i).Take(run), new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken },
+                var puts = plan.Skip(i).Take(run).ToList();
+                await Parallel.ForEachAsync(puts, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(puts.Max(p => p.Size ?? long.MaxValue)), CancellationToken = cancellationToken },
                     async (change, token) => await ApplyAsync(change, token).ConfigureAwait(false)).ConfigureAwait(false);
                 i += run;
             }
@@ -291,7 +300,7 @@ public sealed partial class Follower(
         var done = 0;
         long doneBytes = 0;
         var lastReport = time.GetUtcNow();
-        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, async (file, token) =>
+        async ValueTask ProvisionCountedAsync(FileDto file, CancellationToken token)
         {
             await ProvisionOneAsync(file, token).ConfigureAwait(false);
             var count = Interlocked.Increment(ref done);
@@ -302,7 +311,13 @@ public sealed partial class Follower(
                 lastReport = now;
                 Log.ProvisionProgress(logger, count, total, bytes, totalBytes);
             }
-        }).ConfigureAwait(false);
+        }
+        // Small and large files side by side, each kind with its own number in flight.
+        var small = files.Where(f => f.Size <= SmallFile).ToList();
+        var large = files.Where(f => f.Size > SmallFile).ToList();
+        await Task.WhenAll(
+            Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(SmallFile), CancellationToken = cancellationToken }, ProvisionCountedAsync),
+            Parallel.ForEachAsync(large, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, ProvisionCountedAsync)).ConfigureAwait(false);
 
         var wanted = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
@@ -341,6 +356,9 @@ public sealed partial class Follower(
         }
         await PutAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Transfers in flight for files of up to <paramref name="largest"/> bytes.</summary>
+    private int Parallelism(long largest) => largest <= SmallFile ? Math.Max(SmallFileParallelism, options.TransferParallelism) : options.TransferParallelism;
 
     /// <summary>The digest of a file already on disk, or null when it cannot be read (then it is simply fetched anew).</summary>
     private static async Task<Sha256Digest?> HashOrNullAsync(string physical, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using MediaFleet.Hosting;
 using MediaFleet.Node.Configuration;
 using MediaFleet.Node.Flags;
 using MediaFleet.Node.Integrity;
+using MediaFleet.Node.Library;
 
 namespace MediaFleet.Node.Status;
 
@@ -14,8 +15,12 @@ public static class StatusEndpoints
     public static void MapStatus(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapGet("/v1/status", (LibraryStore store, NodeOptions options, ScrubOptions scrub, ScrubProgress progress) =>
-                TypedResults.Json(Describe(store, options) with { Scrub = progress.Describe(scrub.BudgetMBps > 0) }, ContractJson.Default.StatusDto))
+        app.MapGet("/v1/status", (LibraryStore store, NodeOptions options, ScrubOptions scrub, ScrubProgress progress, StartupScanProgress startup) =>
+                TypedResults.Json(Describe(store, options) with
+                {
+                    Scrub = progress.Describe(scrub.BudgetMBps > 0),
+                    StartupScan = startup.Describe(store.Catalog.IndexLoaded.IsCompletedSuccessfully),
+                }, ContractJson.Default.StatusDto))
             .RequireAccess(AccessLevel.Read);
         app.MapGet("/v1/missing", (LibraryStore store) =>
         {

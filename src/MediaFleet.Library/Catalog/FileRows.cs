@@ -1,0 +1,107 @@
+using System.Globalization;
+using MediaFleet.Library.Digests;
+using Microsoft.Data.Sqlite;
+
+namespace MediaFleet.Library.Catalog;
+
+/// <summary>The SQL of the <c>files</c> table: one row per copy this node holds.</summary>
+internal static class FileRows
+{
+    private const string Columns = "path, sha256, size, version, mtime, verified_at, state";
+
+    public static void Upsert(SqliteConnection connection, SqliteTransaction tx, FileEntry entry)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            INSERT INTO files(path, sha256, size, version, mtime, verified_at, state) VALUES ($path, $sha, $size, $v, $mtime, $verified, $state)
+            ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, version = excluded.version,
+                mtime = excluded.mtime, verified_at = excluded.verified_at, state = excluded.state
+            """;
+        command.Parameters.AddWithValue("$path", entry.Path);
+        command.Parameters.AddWithValue("$sha", entry.Sha256.Hex);
+        command.Parameters.AddWithValue("$size", entry.Size);
+        command.Parameters.AddWithValue("$v", entry.Version.Value);
+        command.Parameters.AddWithValue("$mtime", entry.Modified.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$verified", (object?)entry.VerifiedAt?.ToText() ?? DBNull.Value);
+        command.Parameters.AddWithValue("$state", entry.State.ToText());
+        command.ExecuteNonQuery();
+    }
+
+    public static void Delete(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM files WHERE path = $p";
+        command.Parameters.AddWithValue("$p", path);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>One copy by path, straight from SQLite (while the in-memory index is still loading).</summary>
+    public static FileEntry? Find(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM files WHERE path = $p";
+        command.Parameters.AddWithValue("$p", path);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    /// <summary>The paths of copies with this digest (the <c>files_sha256</c> index).</summary>
+    public static List<string> PathsWithDigest(SqliteConnection connection, Sha256Digest sha256)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT path FROM files WHERE sha256 = $sha AND state = 'ok' LIMIT 8";
+        command.Parameters.AddWithValue("$sha", sha256.Hex);
+        using var reader = command.ExecuteReader();
+        var paths = new List<string>();
+        while (reader.Read())
+        {
+            paths.Add(reader.GetString(0));
+        }
+        return paths;
+    }
+
+    /// <summary>A command reading every copy equal to or under <paramref name="prefix"/> (all when empty), in path order.</summary>
+    public static SqliteCommand Select(SqliteConnection connection, string prefix)
+    {
+        var command = connection.CreateCommand();
+        prefix = prefix.TrimEnd('/');
+        if (prefix.Length == 0)
+        {
+            command.CommandText = $"SELECT {Columns} FROM files ORDER BY path";
+        }
+        else
+        {
+            // Range scan on the primary key: every path equal to the prefix or under "prefix/" ('0' follows '/').
+            command.CommandText = $"SELECT {Columns} FROM files WHERE path = $p OR (path >= $lo AND path < $hi) ORDER BY path";
+            command.Parameters.AddWithValue("$p", prefix);
+            command.Parameters.AddWithValue("$lo", prefix + "/");
+            command.Parameters.AddWithValue("$hi", prefix + "0");
+        }
+        return command;
+    }
+
+    /// <summary>Reads a row of the columns <see cref="Select"/> and <see cref="Find"/> ask for.</summary>
+    public static FileEntry Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        Sha256Digest.ParseHex(reader.GetString(1)),
+        reader.GetInt64(2),
+        new DataVersion(reader.GetInt64(3)),
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+        reader.IsDBNull(5) ? null : EntryText.ParseTime(reader.GetString(5)),
+        EntryText.ParseState(reader.GetString(6)));
+
+    /// <summary>How many rows and bytes <c>files</c> holds.</summary>
+    public static (long Count, long Bytes) Totals(SqliteConnection connection, SqliteTransaction? tx = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    internal static string ToText(this long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
+using MediaFleet.Library.Storage;
+
+namespace MediaFleet.Library.Store;
+
+/// <summary>
+/// Group commit for puts of files that are complete already (a verified transfer, a file kept in place, an adopted one):
+/// they queue, and whoever holds the writer lock takes the whole queue at once, with one transaction for the intents,
+/// renames, one fsync per folder, and one transaction for the rows. Every rule of DESIGN.md section 2 holds for each
+/// file (its bytes were fsynced before it queued; nothing is committed before its rename is durable); what a batch
+/// saves is the fsyncs of SQLite and of folders, which a run of small files otherwise pays per file.
+/// </summary>
+public sealed partial class LibraryStore
+{
+    /// <summary>Most puts one commit takes; the rest wait for the next.</summary>
+    private const int GroupLimit = 512;
+
+    private readonly ConcurrentQueue<GroupedPut> _grouped = new();
+
+    /// <summary>What a queued put is: a verified file to rename into place, or one already in place to record.</summary>
+    private enum GroupedKind
+    {
+        Install,
+        Keep,
+        Adopt,
+    }
+
+    private sealed class GroupedPut(GroupedKind kind, LibraryPath path, Sha256Digest sha256, long size, DataVersion? version)
+    {
+        public GroupedKind Kind { get; } = kind;
+        public LibraryPath Path { get; } = path;
+        public Sha256Digest Sha256 { get; } = sha256;
+        public long Size { get; } = size;
+        public DataVersion? Version { get; } = version;
+        public string? Partial { get; init; }
+        public bool OnlyWhileMissing { get; init; }
+        public DateTimeOffset Modified { get; init; }
+        public TaskCompletionSource<WriteResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long? Intent { get; set; }
+        public InstalledFile? Installed { get; set; }
+    }
+
+    /// <summary>Queues a put and commits the queue unless another writer's group took it already.</summary>
+    private async Task<WriteResult> CommitGroupedAsync(GroupedPut put, CancellationToken cancellationToken)
+    {
+        _grouped.Enqueue(put);
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (!put.Done.Task.IsCompleted && !_grouped.IsEmpty)
+            {
+                CommitGroup();
+            }
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+        return await put.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Commits up to <see cref="GroupLimit"/> queued puts; called under the writer lock.</summary>
+    private void CommitGroup()
+    {
+        var group = new List<GroupedPut>();
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        var later = new List<GroupedPut>();
+        while (group.Count < GroupLimit && _grouped.TryDequeue(out var put))
+        {
+            if (!paths.Add(put.Path.Value))
+            {
+                // Two puts of one path are two commits, in turn: the later one sees what the first settled.
+                later.Add(put);
+            }
+            else if (Admit(put))
+            {
+                group.Add(put);
+            }
+        }
+        foreach (var put in later)
+        {
+            _grouped.Enqueue(put);
+        }
+        try
+        {
+            var installs = group.Where(p => p.Kind == GroupedKind.Install).ToList();
+            if (installs.Count > 0 && !RecordIntents(installs))
+            {
+                group.RemoveAll(p => p.Kind == GroupedKind.Install);
+            }
+            InstallAll(group);
+            group.RemoveAll(p => p.Done.Task.IsCompleted);
+            if (group.Count == 0)
+            {
+                return;
+            }
+            IReadOnlyList<FileEntry> entries;
+            try
+            {
+                entries = Catalog.CommitPuts([.. group.Select(p => new PendingPut(p.Path.Value, p.Sha256, p.Size,
+                    p.Kind == GroupedKind.Install ? File.GetLastWriteTimeUtc(p.Installed!.Target) : p.Modified, p.Version, p.Intent))]);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+            {
+                UndoAll(group, e);
+                return;
+            }
+            for (var i = 0; i < group.Count; i++)
+            {
+                Finished(group[i], entries[i]);
+            }
+        }
+        catch (Exception e)
+        {
+            // Unexpected: every put of the group hears it, none waits for ever.
+            foreach (var put in group)
+            {
+                put.Done.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Settles at once the puts that need no commit; true for those that go on into the group.</summary>
+    private bool Admit(GroupedPut put)
+    {
+        switch (put.Kind)
+        {
+            case GroupedKind.Install when IsSettledLater(put.Path, put.Version!.Value, put.OnlyWhileMissing):
+                // A retry that lost the race with a later put, delete or move of the path: its bytes are out of date.
+                TryDeleteIfExists(put.Partial!);
+                put.Done.TrySetResult(new WriteResult(WriteStatus.Unchanged, Catalog.Find(put.Path.Value), Detail: "a later change settled this path"));
+                return false;
+            case GroupedKind.Install:
+                var target = Root.PhysicalPath(put.Path);
+                if (!Root.StaysInside(put.Path) || Directory.Exists(target) || !TryCreateParent(target))
+                {
+                    put.Done.TrySetResult(new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path"));
+                    return false;
+                }
+                return true;
+            case GroupedKind.Adopt when Catalog.Find(put.Path.Value) is not null:
+                put.Done.TrySetResult(new WriteResult(WriteStatus.Unchanged, Catalog.Find(put.Path.Value)));
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>One transaction for the intents of the group's installs; false (each told) when the disk is full.</summary>
+    private bool RecordIntents(List<GroupedPut> installs)
+    {
+        IReadOnlyList<long> ids;
+        try
+        {
+            ids = Catalog.AddPutIntents([.. installs.Select(p => new PendingPut(p.Path.Value, p.Sha256, p.Size, default, p.Version))]);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (Durability.IsDiskFull(e))
+        {
+            // The partials keep their verified bytes, for the next try.
+            foreach (var put in installs)
+            {
+                put.Done.TrySetResult(CatalogFull());
+            }
+            return false;
+        }
+        for (var i = 0; i < installs.Count; i++)
+        {
+            installs[i].Intent = ids[i];
+        }
+        return true;
+    }
+
+    /// <summary>Renames every install into place, then fsyncs each folder once.</summary>
+    private void InstallAll(List<GroupedPut> group)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var put in group.Where(p => p.Kind == GroupedKind.Install))
+        {
+            try
+            {
+                // The partial is the caller's (a transfer's, kept for its retries), so it is not disposed here.
+                put.Installed = DurableFile.Install(new DurableWrite(put.Partial!, put.Sha256, put.Size), Root.PhysicalPath(put.Path), replace: true, flushFolder: false);
+                folders.Add(put.Installed.Folder);
+            }
+            catch (InstallFailedException e)
+            {
+                TryDropIntent(put.Intent!.Value);
+                put.Done.TrySetResult(new WriteResult(WriteStatus.InvalidPath, Detail: e.Message));
+            }
+        }
+        foreach (var folder in folders)
+        {
+            Durability.FlushDirectory(folder);
+        }
+    }
+
+    /// <summary>The rows could not be committed (full disk): installs are undone where they can be, everyone is told.</summary>
+    private void UndoAll(List<GroupedPut> group, Exception error)
+    {
+        foreach (var put in group)
+        {
+            if (put.Kind != GroupedKind.Install)
+            {
+                put.Done.TrySetException(new InsufficientStorageException("the disk is full: the catalog cannot record the change (" + error.Message + ")"));
+                continue;
+            }
+            if (put.Installed!.CanUndo)
+            {
+                put.Installed.Undo();
+                TryDropIntent(put.Intent!.Value);
+            }
+            // An install over a file whose old bytes are gone stays; start-up recovery finishes it from its intent.
+            put.Done.TrySetResult(CatalogFull());
+        }
+    }
+
+    private void Finished(GroupedPut put, FileEntry entry)
+    {
+        if (put.Kind == GroupedKind.Install)
+        {
+            if (put.Installed!.KeptReplaced)
+            {
+                // The replaced bytes were swapped to the partial's path.
+                TryDelete(put.Partial!);
+            }
+            DropPartials(put.Path);
+        }
+        put.Done.TrySetResult(new WriteResult(WriteStatus.Created, entry));
+    }
+}

@@ -1,0 +1,89 @@
+using MediaFleet.Contracts.Files;
+using MediaFleet.Hosting;
+using MediaFleet.Library.Store;
+using Microsoft.Extensions.Logging;
+
+namespace MediaFleet.Node.Library;
+
+/// <summary>
+/// Loads the catalog's file index in the background: a library of a million files serves (from SQLite) at once and
+/// from memory a second or two later.
+/// </summary>
+internal sealed partial class IndexLoader(LibraryStore store, TimeProvider time, ILogger<IndexLoader> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            await Task.Run(() => store.Catalog.LoadIndex(stoppingToken), stoppingToken).ConfigureAwait(false);
+            Log.Loaded(logger, store.Catalog.FileCount, time.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Reads keep asking SQLite: slower, never wrong. The node serves on.
+            Log.LoadFailed(logger, e);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2400, LogLevel.Information, "Catalog index loaded: {Files} files in {Seconds:0.00} s")]
+        public static partial void Loaded(ILogger logger, int files, double seconds);
+
+        [LoggerMessage(2401, LogLevel.Error, "Catalog index could not be loaded; reads go to SQLite")]
+        public static partial void LoadFailed(ILogger logger, Exception exception);
+    }
+}
+
+/// <summary>Where the start-up comparison of folder and catalog is, for <c>/v1/status</c>.</summary>
+public sealed class StartupScanProgress
+{
+    private long _checked;
+    private long _unknown;
+    private int _running;
+    private DateTimeOffset? _finishedAt;
+
+    internal void Started() => Volatile.Write(ref _running, 1);
+
+    internal void Report(long entries, long unknown)
+    {
+        Interlocked.Exchange(ref _checked, entries);
+        Interlocked.Exchange(ref _unknown, unknown);
+    }
+
+    internal void Finished(DateTimeOffset at)
+    {
+        _finishedAt = at;
+        Volatile.Write(ref _running, 0);
+    }
+
+    public StartupScanDto Describe(bool indexLoaded) =>
+        new(indexLoaded, Volatile.Read(ref _running) == 1, Interlocked.Read(ref _checked), Interlocked.Read(ref _unknown), _finishedAt);
+}
+
+/// <summary>
+/// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
+/// neither delays serving nor competes with a follower's first catch-up; it waits for the file index, one thread.
+/// </summary>
+internal sealed class StartupScan(LibraryStore store, StartupScanProgress progress, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(10), time, stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await store.Catalog.IndexLoaded.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Logged by the loader; the scan asks SQLite instead.
+        }
+        var guard = new LoopGuard(logger, "start-up scan");
+        progress.Started();
+        while (!await guard.RunAsync(token => Task.Run(() => store.ReportUnknownFiles(token, progress.Report), token), time, stoppingToken).ConfigureAwait(false))
+        {
+        }
+        progress.Finished(time.GetUtcNow());
+    }
+}
