@@ -51,6 +51,9 @@ per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) print "nan"; else printf 
 CLK_TCK="$(getconf CLK_TCK)"
 # CPU seconds (user + system) a process used so far: wall time against CPU tells waiting (fsync, locks) from work.
 cpu_s() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# Seconds the process's live threads waited for a CPU (run queue, /proc/PID/task/*/schedstat): on a shared machine this
+# tells "waiting for a core" from "waiting for the disk" when CPU time is far below wall time.
+runq_s() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%.2f\n", s / 1e9 }'; }
 # In the background, the slowest of 4 answers of URL/healthz 0.5 s apart (does a busy node still answer?) -> HB_PID;
 # health_probe_wait waits for it and sets HB_WORST.
 health_probe() {
@@ -234,7 +237,7 @@ build_primary() {
   start_node_measured "$P_DIR" "$port" --primary
   P_PID=$L_PID; P_URL=$L_URL; P_LOG=$L_LOG
   log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${L_HEALTH}s"
-  local pcpu; pcpu=$(cpu_s "$P_PID")
+  local pcpu prunq; pcpu=$(cpu_s "$P_PID"); prunq=$(runq_s "$P_PID")
   t0=$(us)
   timeout "$SYNC_TIMEOUT" "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 \
     || fail_with_log "mfleet adopt failed or took more than ${SYNC_TIMEOUT}s (SYNC_TIMEOUT); its output:" "$BENCH_TMP/adopt-$n.out"
@@ -242,7 +245,8 @@ build_primary() {
   ADOPT_RATE[$n]=$(per_s "$n" "${ADOPT_S[$n]}")
   local files; files="$(files_of "$P_URL")"
   [ "$files" = "$n" ] || fail_with_log "after mfleet adopt the primary holds $files files, not $n" "$P_LOG"
-  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s (primary CPU $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s);" \
+  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s (primary CPU $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s," \
+      "its threads waited $(awk -v a="$prunq" -v b="$(runq_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s for a core);" \
       "primary at version $(version_of "$P_URL"), RSS $(rss_mib "$P_PID") MiB"
 }
 
@@ -288,7 +292,7 @@ part_c() {
   health_probe "$F_URL"
   C_TOTAL[$n]=$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")
   health_probe_wait
-  log "[$n] (c)   CPU: follower $(cpu_s "$F_PID")s, primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${C_TOTAL[$n]}s;" \
+  log "[$n] (c)   CPU: follower $(cpu_s "$F_PID")s (its threads waited $(runq_s "$F_PID")s for a core), primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${C_TOTAL[$n]}s;" \
       "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$F_PID") MiB"
   C_SPAN[$n]=$(log_span "$F_LOG" "Provisioning from" "Provisioned")
   C_KEPT[$n]=$(metric "$F_URL" mfleet_replication_kept_total)
@@ -325,7 +329,7 @@ part_a() {
     health+=("$L_HEALTH")
     caught+=("$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")")
     applied+=("$(log_span "$F_LOG" "Connected to upstream" "Applied")")
-    log "[$n] (a)   follower CPU $(cpu_s "$F_PID")s from its start to caught up + a status poll"
+    log "[$n] (a)   follower CPU $(cpu_s "$F_PID")s (its threads waited $(runq_s "$F_PID")s for a core) from its start to caught up + a status poll"
     sleep "$SETTLE"; rss+=("$(rss_mib "$F_PID")")
     rsyncs+=("$rs")
     log "[$n] (a) rep $rep: follower /healthz ${health[-1]}s (listening after $(since_start "$F_LOG" "Now listening" "$L_T0")s, that request took ${L_HEALTH_REQ}s; 'Connected to upstream' after $(since_start "$F_LOG" "Connected to upstream" "$L_T0")s), caught up ${caught[-1]}s after its start," \
@@ -363,7 +367,7 @@ part_b() {
     health_probe "$L_URL"
     total=$(wait_version "$want" "$L_URL" "$L_PID" "$L_LOG" "$L_T0")
     health_probe_wait
-    log "[$n] (b)   CPU: follower $(cpu_s "$L_PID")s, primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${total}s;" \
+    log "[$n] (b)   CPU: follower $(cpu_s "$L_PID")s (its threads waited $(runq_s "$L_PID")s for a core), primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${total}s;" \
         "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$L_PID") MiB"
     span=$(log_span "$L_LOG" "Provisioning from" "Provisioned")
     local files; files="$(files_of "$L_URL")"
