@@ -51,6 +51,19 @@ per_s() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) print "nan"; else printf 
 CLK_TCK="$(getconf CLK_TCK)"
 # CPU seconds (user + system) a process used so far: wall time against CPU tells waiting (fsync, locks) from work.
 cpu_s() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# timed CMD... -> runs it, sets T_WALL (s) and T_CPU (user + system s of it and its children); stops the run if it fails.
+timed() {
+  local t0 TIMEFORMAT='%3U %3S' u sy
+  t0=$(us)
+  { time "$@" >"$BENCH_TMP/timed.out" 2>&1; } 2>"$BENCH_TMP/timed.time" || fail_with_log "failed: $*" "$BENCH_TMP/timed.out"
+  T_WALL=$(secs "$t0" "$(us)")
+  read -r u sy <"$BENCH_TMP/timed.time"
+  T_CPU=$(awk -v a="$u" -v b="$sy" 'BEGIN { printf "%.2f\n", a + b }')
+}
+# ms_per CPU_S FILES -> CPU milliseconds per file.
+ms_per() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.2f\n", c * 1000 / n }'; }
+delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'; }
+
 # Seconds the process's live threads waited for a CPU (run queue, /proc/PID/task/*/schedstat): on a shared machine this
 # tells "waiting for a core" from "waiting for the disk" when CPU time is far below wall time.
 runq_s() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $2 } END { printf "%.2f\n", s / 1e9 }'; }
@@ -227,7 +240,7 @@ del() { curl -sf -o /dev/null -X DELETE -H "Authorization: Bearer $MFLEET_TOKEN"
 manifest() { curl -sf -H "Authorization: Bearer $MFLEET_TOKEN" "$1/v1/manifest" | sort; }
 
 # build_primary N -> P_PID, P_URL, P_LOG, P_DIR; records the `mfleet adopt` time.
-declare -A ADOPT_S ADOPT_RATE
+declare -A ADOPT_S ADOPT_RATE ADOPT_CPU
 build_primary() {
   local n="$1" t0 port
   P_DIR="$BENCH_TMP/s$n/primary"
@@ -238,21 +251,20 @@ build_primary() {
   P_PID=$L_PID; P_URL=$L_URL; P_LOG=$L_LOG
   log "[$n]   primary pid $P_PID on the folder before adoption: /healthz after ${L_HEALTH}s"
   local pcpu prunq; pcpu=$(cpu_s "$P_PID"); prunq=$(runq_s "$P_PID")
-  t0=$(us)
-  timeout "$SYNC_TIMEOUT" "$MFLEET" adopt --node "$P_URL" >"$BENCH_TMP/adopt-$n.out" 2>&1 \
-    || fail_with_log "mfleet adopt failed or took more than ${SYNC_TIMEOUT}s (SYNC_TIMEOUT); its output:" "$BENCH_TMP/adopt-$n.out"
-  ADOPT_S[$n]=$(secs "$t0" "$(us)")
+  timed timeout "$SYNC_TIMEOUT" "$MFLEET" adopt --node "$P_URL"
+  ADOPT_S[$n]=$T_WALL
+  ADOPT_CPU[$n]=$(awk -v c="$T_CPU" -v d="$(delta "$pcpu" "$(cpu_s "$P_PID")")" 'BEGIN { printf "%.2f\n", c + d }')
   ADOPT_RATE[$n]=$(per_s "$n" "${ADOPT_S[$n]}")
   local files; files="$(files_of "$P_URL")"
   [ "$files" = "$n" ] || fail_with_log "after mfleet adopt the primary holds $files files, not $n" "$P_LOG"
-  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s (primary CPU $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s," \
+  log "[$n]   mfleet adopt: ${ADOPT_S[$n]}s, ${ADOPT_RATE[$n]} files/s (CPU of the CLI and the primary ${ADOPT_CPU[$n]}s," \
       "its threads waited $(awk -v a="$prunq" -v b="$(runq_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s for a core);" \
       "primary at version $(version_of "$P_URL"), RSS $(rss_mib "$P_PID") MiB"
 }
 
 # ---- results, by size ----
 declare -A A_CAUGHT A_APPLIED A_HEALTH A_RSS A_RSYNC A_SAMPLES
-declare -A C_RSYNC C_TOTAL C_SPAN C_HEALTH C_KEPT C_FETCHED
+declare -A C_RSYNC C_RSYNC_CPU C_CPU C_TOTAL C_SPAN C_HEALTH C_KEPT C_FETCHED
 declare -A D_HEALTH D_RSS0 D_RSS1 D_SAMPLES D_HWM
 B_ROWS=()
 LETTERS=(a b c d e f g h i j k l m n o p q r s t u v w x y z)
@@ -281,8 +293,8 @@ part_c() {
   local n="$1" t0 want port
   F_DIR="$BENCH_TMP/s$n/follower"
   find "$P_DIR" -type f | wc -l >/dev/null   # warm the primary's metadata
-  t0=$(us); rsync -a --exclude .mfleet "$P_DIR/" "$F_DIR/"; C_RSYNC[$n]=$(secs "$t0" "$(us)")
-  log "[$n] (c) rsync -a into an empty folder: ${C_RSYNC[$n]}s ($(per_s "$n" "${C_RSYNC[$n]}") files/s)"
+  timed rsync -a --exclude .mfleet "$P_DIR/" "$F_DIR/"; C_RSYNC[$n]=$T_WALL; C_RSYNC_CPU[$n]=$T_CPU
+  log "[$n] (c) rsync -a into an empty folder: ${C_RSYNC[$n]}s ($(per_s "$n" "${C_RSYNC[$n]}") files/s), CPU ${T_CPU}s"
   want="$(version_of "$P_URL")"
   port="$(free_port)"
   start_node_measured "$F_DIR" "$port" --upstream "$P_URL"
@@ -292,7 +304,8 @@ part_c() {
   health_probe "$F_URL"
   C_TOTAL[$n]=$(wait_version "$want" "$F_URL" "$F_PID" "$F_LOG" "$L_T0")
   health_probe_wait
-  log "[$n] (c)   CPU: follower $(cpu_s "$F_PID")s (its threads waited $(runq_s "$F_PID")s for a core), primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${C_TOTAL[$n]}s;" \
+  C_CPU[$n]=$(cpu_s "$F_PID")
+  log "[$n] (c)   CPU: follower ${C_CPU[$n]}s (its threads waited $(runq_s "$F_PID")s for a core), primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${C_TOTAL[$n]}s;" \
       "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$F_PID") MiB"
   C_SPAN[$n]=$(log_span "$F_LOG" "Provisioning from" "Provisioned")
   C_KEPT[$n]=$(metric "$F_URL" mfleet_replication_kept_total)
@@ -352,13 +365,13 @@ part_a() {
 
 # ---- (b) an empty follower provisions; rsync -a into an empty folder ----
 part_b() {
-  local n rep t0 rs total span port want copy fresh
+  local n rep rs rcpu ncpu total span port want copy fresh
   # After (a) the primary holds a few files more than its size: count what it holds.
   n="$(files_of "$P_URL")"
   for rep in $(seq "$PROV_REPS"); do
     copy="$(dirname "$P_DIR")/rsync-copy"; fresh="$(dirname "$P_DIR")/fresh"
     find "$P_DIR" -type f | wc -l >/dev/null
-    t0=$(us); rsync -a --exclude .mfleet "$P_DIR/" "$copy/"; rs=$(secs "$t0" "$(us)")
+    timed rsync -a --exclude .mfleet "$P_DIR/" "$copy/"; rs=$T_WALL; rcpu=$T_CPU
     remove_tree "$copy"
     want="$(version_of "$P_URL")"
     port="$(free_port)"
@@ -367,15 +380,16 @@ part_b() {
     health_probe "$L_URL"
     total=$(wait_version "$want" "$L_URL" "$L_PID" "$L_LOG" "$L_T0")
     health_probe_wait
+    ncpu=$(awk -v f="$(cpu_s "$L_PID")" -v d="$(delta "$pcpu" "$(cpu_s "$P_PID")")" 'BEGIN { printf "%.2f\n", f + d }')
     log "[$n] (b)   CPU: follower $(cpu_s "$L_PID")s (its threads waited $(runq_s "$L_PID")s for a core), primary $(awk -v a="$pcpu" -v b="$(cpu_s "$P_PID")" 'BEGIN { printf "%.2f", b - a }')s in ${total}s;" \
         "slowest of 4 /healthz in its first 2 s of work ${HB_WORST}s; RSS $(rss_mib "$L_PID") MiB"
     span=$(log_span "$L_LOG" "Provisioning from" "Provisioned")
     local files; files="$(files_of "$L_URL")"
     [ "$files" = "$n" ] || problem "[$n] (b) the provisioned follower holds $files files, not $n"
     log "[$n] (b) rep $rep: provisioned $n files in ${total}s from process start (${span}s Provisioning from -> Provisioned," \
-        "fetched $(metric "$L_URL" mfleet_replication_transfers_total)); rsync -a into an empty folder ${rs}s"
+        "fetched $(metric "$L_URL" mfleet_replication_transfers_total)); rsync -a into an empty folder ${rs}s (CPU ${rcpu}s)"
     stop_node "$L_PID"; remove_tree "$fresh"
-    B_ROWS+=("$n $total $span $rs")
+    B_ROWS+=("$n $total $span $rs $ncpu $rcpu")
   done
 }
 
@@ -440,14 +454,16 @@ if [[ "$ONLY" == *b* ]]; then
   echo
   echo "(b) provisioning: an empty follower from the primary, process start -> version = primary's (and 'Provisioning from' -> 'Provisioned')"
   echo "  rsync: rsync -a --exclude .mfleet PRIMARY/ EMPTY/ (warm cache), just before"
-  row "%12s %10s %12s %10s %12s %8s %5s" files node "node f/s" provisioning "rsync" "rsync f/s" ratio met
+  echo "  CPU ms/file: the follower's and the primary's CPU time (node), rsync's and its children's (rsync), per file"
+  row "%12s %10s %12s %10s %12s %8s %5s %14s %14s" files node "node f/s" provisioning "rsync" "rsync f/s" ratio met "node CPU ms/f" "rsync CPU ms/f"
   for r in "${B_ROWS[@]}"; do
-    read -r n total span rs <<<"$r"
+    read -r n total span rs ncpu rcpu <<<"$r"
     nf=$(per_s "$n" "$total"); rf=$(per_s "$n" "$rs"); q=$(ratio "$nf" "$rf")
-    row "%12s %10s %12s %10s %12s %8s %5s" "$n" "$total" "$nf" "$span" "$rs" "$rf" "$q" "$(met "$q" ">=" 0.5)"
+    row "%12s %10s %12s %10s %12s %8s %5s %14s %14s" "$n" "$total" "$nf" "$span" "$rs" "$rf" "$q" "$(met "$q" ">=" 0.5)" \
+      "$(ms_per "$ncpu" "$n")" "$(ms_per "$rcpu" "$n")"
   done
   for r in "${B_ROWS[@]}"; do
-    read -r n total span rs <<<"$r"
+    read -r n total span rs _ _ <<<"$r"
     nf=$(per_s "$n" "$total"); rf=$(per_s "$n" "$rs"); q=$(ratio "$nf" "$rf")
     result "provision $n files (files/s)" "$nf" "$rf" "$q" ">= 0.5x" "$(met "$q" ">=" 0.5)" "files/s from process start (baseline rsync -a)"
   done
@@ -457,11 +473,13 @@ if [[ "$ONLY" == *[ac]* ]]; then
   echo
   echo "(c) adoption: a follower on a folder rsync -a filled (no .mfleet), started against the primary: hashes and keeps every file"
   echo "  node: process start -> version = primary's (and 'Provisioning from' -> 'Provisioned'); rsync: that copy, rsync -a --exclude .mfleet PRIMARY/ EMPTY/"
-  row "%10s %10s %12s %10s %12s %9s %9s %12s %5s" files node "node f/s" provisioning /healthz rsync "rsync f/s" "kept" "rsync/node" met
+  echo "  CPU ms/file: the follower's CPU time from its start, start-up included (node), rsync's and its children's (rsync), per file"
+  row "%10s %10s %12s %10s %12s %9s %9s %12s %5s %14s %14s" files node "node f/s" provisioning /healthz rsync "rsync f/s" "kept" "rsync/node" met \
+    "node CPU ms/f" "rsync CPU ms/f"
   for n in $SIZES; do
     q=$(ratio "${C_RSYNC[$n]}" "${C_TOTAL[$n]}")
-    row "%10s %10s %12s %10s %12s %9s %9s %12s %5s" "$n" "${C_TOTAL[$n]}" "$(per_s "$n" "${C_TOTAL[$n]}")" "${C_SPAN[$n]}" "${C_HEALTH[$n]}" \
-      "${C_RSYNC[$n]}" "$(per_s "$n" "${C_RSYNC[$n]}")" "${C_KEPT[$n]}" "$q" "$(met "$q" ">=" 1)"
+    row "%10s %10s %12s %10s %12s %9s %9s %12s %5s %14s %14s" "$n" "${C_TOTAL[$n]}" "$(per_s "$n" "${C_TOTAL[$n]}")" "${C_SPAN[$n]}" "${C_HEALTH[$n]}" \
+      "${C_RSYNC[$n]}" "$(per_s "$n" "${C_RSYNC[$n]}")" "${C_KEPT[$n]}" "$q" "$(met "$q" ">=" 1)" "$(ms_per "${C_CPU[$n]}" "$n")" "$(ms_per "${C_RSYNC_CPU[$n]}" "$n")"
   done
   for n in $SIZES; do
     q=$(ratio "${C_RSYNC[$n]}" "${C_TOTAL[$n]}")
@@ -470,8 +488,11 @@ if [[ "$ONLY" == *[ac]* ]]; then
 fi
 echo
 echo "(c) mfleet adopt --node PRIMARY on a primary whose folder holds the files and no catalog entries (CLI start to exit)"
-row "%10s %12s" files seconds "files/s"
-for n in "${!ADOPT_S[@]}"; do echo "$n"; done | sort -n | while read -r n; do row "%10s %12s" "$n" "${ADOPT_S[$n]}" "${ADOPT_RATE[$n]}"; done
+echo "  CPU ms/file: the CLI's and the primary's CPU time per file"
+row "%10s %12s %14s" files seconds "files/s" "CPU ms/file"
+for n in "${!ADOPT_S[@]}"; do echo "$n"; done | sort -n | while read -r n; do
+  row "%10s %12s %14s" "$n" "${ADOPT_S[$n]}" "${ADOPT_RATE[$n]}" "$(ms_per "${ADOPT_CPU[$n]}" "$n")"
+done
 
 if [[ "$ONLY" == *d* ]]; then
   echo
