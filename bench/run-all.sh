@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs get.sh, ingest.sh, memory.sh, replication.sh, heartbeats.sh, scrub.sh, score.sh and conversion.sh in order (REPS repetitions each, default 3) and prints one summary table.
+# BENCHES="..." picks others: scale.sh (a 1,000,000-file library, ~12 GiB, long) and soak.sh run only when named, e.g. BENCHES="replication scale".
 # Each script's full output (per-run numbers and the exact commands) is kept in bench/results/<time>/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -8,7 +9,7 @@ mkdir -p "$out"
 export REPS="${REPS:-3}"
 
 failed=()
-for script in get ingest memory replication heartbeats scrub score conversion; do
+for script in ${BENCHES:-get ingest memory replication heartbeats scrub score conversion}; do
   echo "== $script.sh (REPS=$REPS) -> $out/$script.log" >&2
   if ! "$here/$script.sh" >"$out/$script.out" 2>"$out/$script.log"; then
     failed+=("$script")
