@@ -1,6 +1,8 @@
 using MediaFleet.Contracts.Files;
 using MediaFleet.Hosting;
+using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Store;
+using MediaFleet.Node.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Node.Library;
@@ -67,7 +69,7 @@ public sealed class StartupScanProgress
 /// Start-up comparison of folder and catalog, in the background and a little later, so walking a large library
 /// neither delays serving nor competes with a follower's first catch-up; it waits for the file index, one thread.
 /// </summary>
-internal sealed class StartupScan(LibraryStore store, StartupScanProgress progress, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
+internal sealed class StartupScan(LibraryStore store, NodeOptions options, StartupScanProgress progress, TimeProvider time, ILogger<StartupScan> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,6 +81,11 @@ internal sealed class StartupScan(LibraryStore store, StartupScanProgress progre
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Logged by the loader; the scan asks SQLite instead.
+        }
+        // A follower provisioning into a folder an old rsync filled is about to keep those files: they are not unknown.
+        while (options.Upstream is not null && store.Catalog.SeenVersion == DataVersion.Zero)
+        {
+            await store.Catalog.WaitForChangeAsync(DataVersion.Zero, TimeSpan.FromSeconds(30), stoppingToken).ConfigureAwait(false);
         }
         var guard = new LoopGuard(logger, "start-up scan");
         progress.Started();
