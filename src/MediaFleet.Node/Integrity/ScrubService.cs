@@ -9,7 +9,7 @@ namespace MediaFleet.Node.Integrity;
 /// <c>Scrub:BudgetMBps</c> token bucket; idle between rounds. Off when the budget is 0. An unreadable copy is a bad
 /// copy like any other; anything unexpected is logged once and the scrub goes on with the next copy.
 /// </summary>
-internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, RepairList repairs, ScrubProgress progress, TimeProvider time, ILogger<ScrubService> logger) : BackgroundService
+internal sealed class ScrubService(Scrubber scrubber, MediaFleet.Library.Store.LibraryStore store, ScrubOptions options, RepairList repairs, ScrubProgress progress, TimeProvider time, ILogger<ScrubService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +21,8 @@ internal sealed class ScrubService(Scrubber scrubber, ScrubOptions options, Repa
         var budget = new TokenBucket(options.BudgetMBps * 1_000_000, time);
         // Give start-up, recovery and a follower's first catch-up the disk first.
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.IdleSeconds)), time, stoppingToken).ConfigureAwait(false);
+        // A round lists every copy: from the loaded index, not a second copy of a large catalog read from SQLite.
+        await store.Catalog.IndexLoaded.ContinueWith(static _ => { }, stoppingToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

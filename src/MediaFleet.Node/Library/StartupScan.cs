@@ -11,10 +11,13 @@ namespace MediaFleet.Node.Library;
 /// Loads the catalog's file index in the background: a library of a million files serves (from SQLite) at once and
 /// from memory a second or two later.
 /// </summary>
-internal sealed partial class IndexLoader(LibraryStore store, TimeProvider time, ILogger<IndexLoader> logger) : BackgroundService
+internal sealed partial class IndexLoader(LibraryStore store, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<IndexLoader> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // After the node listens: on two cores the load would otherwise slow start-up itself.
+        await Task.Delay(Timeout.InfiniteTimeSpan, lifetime.ApplicationStarted).ContinueWith(static _ => { }, stoppingToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        stoppingToken.ThrowIfCancellationRequested();
         var started = time.GetTimestamp();
         try
         {
