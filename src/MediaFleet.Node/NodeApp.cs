@@ -101,6 +101,8 @@ public static class NodeApp
         app.MapWhen(
             context => RequestTarget.IsFileRoute(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""),
             branch => branch.Run(files.HandleAsync));
+        // Routing after the file branch: a file request never runs the endpoint matcher (WebApplication would put it first).
+        app.UseRouting();
         app.MapStatus();
         app.MapLibrary();
         app.MapFlags();

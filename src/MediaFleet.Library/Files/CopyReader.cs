@@ -32,6 +32,8 @@ public static partial class CopyReader
     private const uint TypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
     private const int NoSuchFile = 2; // ENOENT
     private const int NotAFolder = 20; // ENOTDIR: a path segment is a file
+    private const int Interrupted = 4; // EINTR
+    private const int StatxSize = 256; // sizeof(struct statx)
 
     /// <summary>Opens <paramref name="path"/> for reading if it is a readable regular file (symlinks followed).</summary>
     public static OpenedCopy Open(string path)
@@ -54,7 +56,7 @@ public static partial class CopyReader
                 : Faulted(CopyFault.Unreadable, "unreadable: " + Marshal.GetPInvokeErrorMessage(errno));
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var stat = new byte[256];
+        Span<byte> stat = stackalloc byte[StatxSize];
         if (Statx(fd, "", EmptyPath, TypeAndSize, stat) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -67,7 +69,35 @@ public static partial class CopyReader
             handle.Dispose();
             return NotRegular(kind);
         }
-        return new OpenedCopy(handle, (long)BitConverter.ToUInt64(stat, 40), null, "ok");
+        return new OpenedCopy(handle, (long)MemoryMarshal.Read<ulong>(stat[40..]), null, "ok");
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>'s length from a regular file at <paramref name="offset"/> (pread(2)); 0 at
+    /// the end. <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> does the same after an lseek that
+    /// probes whether a new handle can seek: a system call per request when every request opens its copy.
+    /// </summary>
+    /// <exception cref="IOException">The read failed (a handle that cannot seek too); <see cref="Exception.HResult"/> is the errno, as RandomAccess reports it.</exception>
+    public static int Read(SafeFileHandle file, Span<byte> buffer, long offset)
+    {
+        // off_t is 64 bits only on 64-bit Linux.
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
+        {
+            return RandomAccess.Read(file, buffer, offset);
+        }
+        while (true)
+        {
+            var read = PRead(file, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length, offset);
+            if (read >= 0)
+            {
+                return (int)read;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                throw new IOException(Marshal.GetPInvokeErrorMessage(errno), errno);
+            }
+        }
     }
 
     /// <summary>The reason for a read that failed after the open: "unreadable: Input/output error".</summary>
@@ -111,12 +141,12 @@ public static partial class CopyReader
 
     private static FileType? TypeOf(string path, int folder, int flags)
     {
-        var stat = new byte[256];
+        Span<byte> stat = stackalloc byte[StatxSize];
         return Statx(folder, path, flags, TypeAndSize, stat) == 0 ? Type(stat) : null;
     }
 
     // struct statx is the same on every architecture: stx_mode is the 16 bits at offset 28, stx_size 64 bits at 40.
-    private static FileType Type(byte[] stat) => (FileType)(BitConverter.ToUInt16(stat, 28) & 0xF000);
+    private static FileType Type(ReadOnlySpan<byte> stat) => (FileType)(MemoryMarshal.Read<ushort>(stat[28..]) & 0xF000);
 
     private enum FileType
     {
@@ -133,5 +163,8 @@ public static partial class CopyReader
     private static partial int OpenFile(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int folder, string path, int flags, uint mask, [Out] byte[] buffer);
+    private static partial int Statx(int folder, string path, int flags, uint mask, Span<byte> buffer);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static partial nint PRead(SafeFileHandle file, ref byte buffer, nuint count, long offset);
 }
