@@ -63,6 +63,7 @@ public static class NodeApp
             return new LibraryStore(root, catalog, options.ReserveBytes, sp.GetRequiredService<ILogger<LibraryStore>>());
         });
         builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddSingleton(_ => new OpenCopies(OpenCopies.CapacityForThisProcess()));
         builder.Services.AddSingleton<FileHandler>();
         if (options.Upstream is not null)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using MediaFleet.Contracts.Problems;
+using MediaFleet.Library.Catalog;
 using MediaFleet.Testing;
 
 namespace MediaFleet.Node.Tests;
@@ -425,6 +426,57 @@ public sealed class FileGetTests
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
         Assert.Null(response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Get_CataloguedFileRemovedFromDiskAfterAGet_Is404()
+    {
+        // The first GET may leave the copy open; the second must still see that the path is empty.
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(100);
+        await FileApi.PutOkAsync(node, "a.mkv", body);
+        Assert.Equal(body, await node.Http.GetByteArrayAsync("files/a.mkv"));
+        File.Delete(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.GetAsync("files/a.mkv");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+    }
+
+    [Fact]
+    public async Task Get_AfterTheCopyWasReplacedOnDisk_ReadsWhatIsThereNow()
+    {
+        // As without a kept handle: the bytes at the path (the scrub, not the GET, compares them with the digest).
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(100, seed: 1);
+        await FileApi.PutOkAsync(node, "a.mkv", body);
+        Assert.Equal(body, await node.Http.GetByteArrayAsync("files/a.mkv"));
+        var replacement = FileApi.Payload(100, seed: 2);
+        var temp = Path.Combine(node.Library, "a.mkv.new");
+        await File.WriteAllBytesAsync(temp, replacement);
+        File.Move(temp, Path.Combine(node.Library, "a.mkv"), overwrite: true);
+
+        var bytes = await node.Http.GetByteArrayAsync("files/a.mkv");
+
+        Assert.Equal(replacement, bytes);
+    }
+
+    [Fact]
+    public async Task Get_OfACopyMadeUnreadableAfterAGet_IsNotFoundAndCorrupt()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(4096));
+        using (var first = await node.Http.GetAsync("files/a.mkv"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        await using var broken = await BrokenCopy.InputOutputErrorAsync(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.GetAsync("files/a.mkv");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+        Assert.Contains("Input/output error", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(FileState.Corrupt, node.Store.Catalog.Find("a.mkv")!.State);
     }
 
     [Fact]

@@ -17,7 +17,18 @@ public enum CopyFault
 }
 
 /// <summary>A copy opened for reading (<see cref="Handle"/> set), or the fault that kept it shut.</summary>
-public readonly record struct OpenedCopy(SafeFileHandle? Handle, long Length, CopyFault? Fault, string Detail);
+public readonly record struct OpenedCopy(SafeFileHandle? Handle, long Length, CopyFault? Fault, string Detail)
+{
+    /// <summary>Which file was opened, as it was then (Linux; default elsewhere).</summary>
+    public CopyIdentity Identity { get; init; }
+}
+
+/// <summary>
+/// A file and the state of its inode: device and inode number, type and permissions, owner, change and modification
+/// times, size. Two equal identities taken at different times mean the same file, and that nothing about it changed
+/// in between: the change time moves on every chmod, chown, link, rename and write.
+/// </summary>
+public readonly record struct CopyIdentity(ulong Device, ulong Inode, ushort Mode, uint Owner, uint Group, long ChangedSeconds, uint ChangedNanoseconds, long ModifiedSeconds, uint ModifiedNanoseconds, long Size);
 
 /// <summary>
 /// Opens copies of the library for reading without ever blocking on or reading something that is not a regular file:
@@ -30,6 +41,7 @@ public static partial class CopyReader
     private const int CurrentFolder = -100; // AT_FDCWD
     private const int EmptyPath = 0x1000; // AT_EMPTY_PATH: statx of the descriptor itself
     private const uint TypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
+    private const uint IdentityFields = 0x1 | 0x2 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200; // TYPE MODE UID GID MTIME CTIME INO SIZE
     private const int NoSuchFile = 2; // ENOENT
     private const int NotAFolder = 20; // ENOTDIR: a path segment is a file
     private const int Interrupted = 4; // EINTR
@@ -57,7 +69,7 @@ public static partial class CopyReader
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         Span<byte> stat = stackalloc byte[StatxSize];
-        if (Statx(fd, "", EmptyPath, TypeAndSize, stat) != 0)
+        if (Statx(fd, "", EmptyPath, IdentityFields, stat) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             handle.Dispose();
@@ -69,7 +81,22 @@ public static partial class CopyReader
             handle.Dispose();
             return NotRegular(kind);
         }
-        return new OpenedCopy(handle, (long)MemoryMarshal.Read<ulong>(stat[40..]), null, "ok");
+        return new OpenedCopy(handle, (long)MemoryMarshal.Read<ulong>(stat[40..]), null, "ok") { Identity = IdentityOf(stat) };
+    }
+
+    /// <summary>
+    /// The identity of what <paramref name="path"/> names now (symlinks followed, as <see cref="Open"/> does), without
+    /// opening it; null when it cannot be had (absent, not allowed, not Linux). One system call: a copy kept open is
+    /// still the file at its path exactly when this equals the identity it was opened with.
+    /// </summary>
+    public static CopyIdentity? Identify(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        Span<byte> stat = stackalloc byte[StatxSize];
+        return Statx(CurrentFolder, path, 0, IdentityFields, stat) == 0 ? IdentityOf(stat) : null;
     }
 
     /// <summary>
@@ -147,6 +174,20 @@ public static partial class CopyReader
 
     // struct statx is the same on every architecture: stx_mode is the 16 bits at offset 28, stx_size 64 bits at 40.
     private static FileType Type(ReadOnlySpan<byte> stat) => (FileType)(MemoryMarshal.Read<ushort>(stat[28..]) & 0xF000);
+
+    // Offsets in struct statx (linux/stat.h): uid 20, gid 24, mode 28, ino 32, size 40, ctime 96, mtime 112 (a timestamp
+    // is tv_sec s64, tv_nsec u32), dev_major 136, dev_minor 140.
+    private static CopyIdentity IdentityOf(ReadOnlySpan<byte> stat) => new(
+        ((ulong)MemoryMarshal.Read<uint>(stat[136..]) << 32) | MemoryMarshal.Read<uint>(stat[140..]),
+        MemoryMarshal.Read<ulong>(stat[32..]),
+        MemoryMarshal.Read<ushort>(stat[28..]),
+        MemoryMarshal.Read<uint>(stat[20..]),
+        MemoryMarshal.Read<uint>(stat[24..]),
+        MemoryMarshal.Read<long>(stat[96..]),
+        MemoryMarshal.Read<uint>(stat[104..]),
+        MemoryMarshal.Read<long>(stat[112..]),
+        MemoryMarshal.Read<uint>(stat[120..]),
+        MemoryMarshal.Read<long>(stat[40..]));
 
     private enum FileType
     {
