@@ -181,6 +181,41 @@ public sealed class OpenCopiesTests
         Assert.Equal(CopyFault.NotARegularFile, lease.Copy.Fault);
     }
 
+    [Fact]
+    public async Task Open_FromManyThreadsWhileFilesAreReplaced_NeverLendsAClosedHandle_AndClosesEveryOne()
+    {
+        // Few slots for many paths: handles are evicted and forgotten while other readers hold them.
+        using var folder = new TempFolder();
+        var files = Enumerable.Range(0, 6).Select(i => Write(folder, $"{i}.bin", First)).ToArray();
+        var copies = new OpenCopies(2);
+        var seen = new System.Collections.Concurrent.ConcurrentBag<Microsoft.Win32.SafeHandles.SafeFileHandle>();
+        using var stop = new CancellationTokenSource();
+        var replacer = Task.Run(() =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                File.Move(Write(folder, $"next{n % 2}.tmp", n % 2 == 0 ? Second : First), files[n % files.Length], overwrite: true);
+            }
+        });
+        var readers = Enumerable.Range(0, 4).Select(r => Task.Run(() =>
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                using var lease = copies.Open(files[(i * 7 + r) % files.Length]);
+                seen.Add(lease.Copy.Handle!);
+                var bytes = Read(lease);
+                Assert.True(bytes.SequenceEqual(First) || bytes.SequenceEqual(Second));
+            }
+        })).ToArray();
+
+        await Task.WhenAll(readers);
+        await stop.CancelAsync();
+        await replacer;
+        copies.Dispose();
+
+        Assert.All(seen.Distinct(), handle => Assert.True(handle.IsClosed));
+    }
+
     [Theory]
     [InlineData("Max open files            20000                20000                files     \n", 20000L)]
     [InlineData("Max cpu time              unlimited            unlimited            seconds   \nMax open files            1024                 524288               files     \n", 1024L)]
