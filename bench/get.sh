@@ -13,6 +13,7 @@ SMALL_SIZE=4096
 CONNS="${CONNS:-32}"
 DURATION="${DURATION:-10s}"
 CURL_RUNS="${CURL_RUNS:-3}"   # single-stream GETs per server per repetition (alternating); the median takes them all
+ONLY="${ONLY:-large,small}"   # which parts to measure: "small" alone iterates on the 4 KiB case without the 1 GiB runs
 
 bench_init get
 lib="$BENCH_TMP/library"
@@ -94,14 +95,18 @@ big="$(human "$BIG_SIZE")"
 declare -A samples
 for rep in $(seq "$REPS"); do
   log "repetition $rep of $REPS"
-  for _ in $(seq "$CURL_RUNS"); do
-    samples[curl_node]+="$(run_curl "curl $big node " "$NODE_URL/files/bench/big.bin") "
-    samples[curl_nginx]+="$(run_curl "curl $big nginx" "$NGINX_URL/files/bench/big.bin") "
-  done
-  samples[big_node]+="$(run_wrk "wrk $big x$CONNS node  MiB/s" "$NODE_PID" "$NODE_URL/files/bench/big.bin" bytes.lua) "
-  samples[big_nginx]+="$(run_wrk "wrk $big x$CONNS nginx MiB/s" "$NGINX_PID" "$NGINX_URL/files/bench/big.bin" bytes.lua) "
-  samples[small_node]+="$(run_wrk "wrk 4 KiB x$CONNS node  req/s" "$NODE_PID" "$NODE_URL" files.lua) "
-  samples[small_nginx]+="$(run_wrk "wrk 4 KiB x$CONNS nginx req/s" "$NGINX_PID" "$NGINX_URL" files.lua) "
+  if [[ ",$ONLY," == *,large,* ]]; then
+    for _ in $(seq "$CURL_RUNS"); do
+      samples[curl_node]+="$(run_curl "curl $big node " "$NODE_URL/files/bench/big.bin") "
+      samples[curl_nginx]+="$(run_curl "curl $big nginx" "$NGINX_URL/files/bench/big.bin") "
+    done
+    samples[big_node]+="$(run_wrk "wrk $big x$CONNS node  MiB/s" "$NODE_PID" "$NODE_URL/files/bench/big.bin" bytes.lua) "
+    samples[big_nginx]+="$(run_wrk "wrk $big x$CONNS nginx MiB/s" "$NGINX_PID" "$NGINX_URL/files/bench/big.bin" bytes.lua) "
+  fi
+  if [[ ",$ONLY," == *,small,* ]]; then
+    samples[small_node]+="$(run_wrk "wrk 4 KiB x$CONNS node  req/s" "$NODE_PID" "$NODE_URL" files.lua) "
+    samples[small_nginx]+="$(run_wrk "wrk 4 KiB x$CONNS nginx req/s" "$NGINX_PID" "$NGINX_URL" files.lua) "
+  fi
 done
 
 med() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
@@ -113,6 +118,10 @@ row() {
   printf '  %-28s node %10s  nginx %10s  ratio %5s  target >= %s  [%s | %s]\n' "$name ($unit)" "$node" "$nginx" "$r" "$target" "${samples[${key}_node]% }" "${samples[${key}_nginx]% }"
   result "$name" "$node" "$nginx" "$r" ">= $target" "$(met "$r" '>=' "$target")" "$unit"
 }
-row "GET $big, 1 stream (curl)" curl 0.9 MiB/s
-row "GET $big, $CONNS conns (wrk)" big 0.9 MiB/s
-row "GET 4 KiB, $CONNS conns (wrk)" small 0.5 req/s
+if [[ ",$ONLY," == *,large,* ]]; then
+  row "GET $big, 1 stream (curl)" curl 0.9 MiB/s
+  row "GET $big, $CONNS conns (wrk)" big 0.9 MiB/s
+fi
+if [[ ",$ONLY," == *,small,* ]]; then
+  row "GET 4 KiB, $CONNS conns (wrk)" small 0.8 req/s
+fi

@@ -65,6 +65,7 @@ public static class NodeApp
         // First of the hosted services: the file index loads while everything else starts and the node serves.
         builder.Services.AddHostedService<IndexLoader>();
         builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddSingleton(_ => new OpenCopies(OpenCopies.CapacityForThisProcess()));
         builder.Services.AddSingleton<FileHandler>();
         if (options.Upstream is not null)
         {
@@ -104,6 +105,8 @@ public static class NodeApp
         app.MapWhen(
             context => RequestTarget.IsFileRoute(context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? ""),
             branch => branch.Run(files.HandleAsync));
+        // Routing after the file branch: a file request never runs the endpoint matcher (WebApplication would put it first).
+        app.UseRouting();
         app.MapStatus();
         app.MapLibrary();
         app.MapFlags();

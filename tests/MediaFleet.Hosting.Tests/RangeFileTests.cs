@@ -193,6 +193,27 @@ public sealed class RangeFileTests
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => host.SendAsync(HttpMethod.Get));
     }
 
+    [Fact]
+    public async Task Get_SmallFileShorterThanItsLength_BreaksTheTransfer()
+    {
+        // The same for a file read in one piece (at most 64 KiB).
+        await using var host = await FileHost.StartAsync(Payload(1000), Modified, length: 4096);
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => host.SendAsync(HttpMethod.Get));
+    }
+
+    [Fact]
+    public async Task Get_SmallFile_Is200WithTheWholeFile()
+    {
+        await using var host = await FileHost.StartAsync(Payload(4096), Modified);
+
+        using var response = await host.SendAsync(HttpMethod.Get);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(host.Body, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(4096, response.Content.Headers.ContentLength);
+    }
+
     private static byte[] Payload(int size)
     {
         var bytes = new byte[size];

@@ -12,6 +12,7 @@ public sealed class LibraryPathTests
     [InlineData("a/..b/c")]
     [InlineData("mfleet/x")]
     [InlineData("x.mfleet")]
+    [InlineData("a/.mfleet/b")]
     public void TryParse_ValidPath_IsAccepted(string text)
     {
         Assert.True(LibraryPath.TryParse(text, out var path, out var error), error);
@@ -36,6 +37,7 @@ public sealed class LibraryPathTests
     [InlineData(".mfleet/catalog.db", ".mfleet")]
     [InlineData(".mfleet", ".mfleet")]
     [InlineData(".mfleetx/a", ".mfleet")]
+    [InlineData(".mfleet/../x", "'..'")]
     public void TryParse_InvalidPath_IsRejectedWithReason(string text, string reason)
     {
         Assert.False(LibraryPath.TryParse(text, out _, out var error));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using MediaFleet.Contracts.Problems;
+using MediaFleet.Library.Catalog;
 using MediaFleet.Testing;
 
 namespace MediaFleet.Node.Tests;
@@ -113,6 +114,74 @@ public sealed class FileGetTests
         Assert.Equal(body[(int)first..(int)(last + 1)], await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(FileApi.ETagOf(body), response.Headers.ETag?.ToString());
         Assert.Equal("video/x-matroska", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    public static TheoryData<string, long, long> SmallFileRanges => new()
+    {
+        // Range header, first byte, last byte (file of 4096 bytes: read in one piece)
+        { "bytes=0-99", 0, 99 },
+        { "bytes=4000-", 4000, 4095 },
+        { "bytes=-10", 4086, 4095 },
+        { "bytes=100-9999", 100, 4095 },
+        { "bytes=4095-4095", 4095, 4095 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SmallFileRanges))]
+    public async Task Get_SmallFileWithRange_Is206WithThoseBytes(string range, long first, long last)
+    {
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(4096);
+        await FileApi.PutOkAsync(node, "a.srt", body);
+
+        using var response = await FileApi.SendAsync(node, HttpMethod.Get, "a.srt", ("Range", range));
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"bytes {first}-{last}/4096"), response.Content.Headers.ContentRange?.ToString());
+        Assert.Equal(body[(int)first..(int)(last + 1)], await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(FileApi.ETagOf(body), response.Headers.ETag?.ToString());
+    }
+
+    [Fact]
+    public async Task Get_EmptyFile_Is200WithNoBodyAndItsValidators()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "empty.txt", []);
+
+        using var response = await node.Http.GetAsync("files/empty.txt");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, response.Content.Headers.ContentLength);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(FileApi.ETagOf([]), response.Headers.ETag?.ToString());
+        Assert.Equal(FileApi.DigestField([]), response.Headers.GetValues("Repr-Digest").Single());
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Head_EmptyFile_Is200WithContentLengthZero()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "empty.txt", []);
+
+        var response = await RawHttp.SendAsync(node, "HEAD", "/files/empty.txt");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("0", response.Header("Content-Length"));
+        Assert.Equal(FileApi.ETagOf([]), response.Header("ETag"));
+        Assert.Empty(response.Body);
+    }
+
+    [Fact]
+    public async Task Get_EmptyFileWithRange_Is416WithContentRangeOfZero()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "empty.txt", []);
+
+        using var response = await FileApi.SendAsync(node, HttpMethod.Get, "empty.txt", ("Range", "bytes=0-0"));
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.RequestedRangeNotSatisfiable, ProblemTypes.InvalidRequest);
+        Assert.Equal("bytes */0", response.Content.Headers.ContentRange?.ToString());
     }
 
     [Theory]
@@ -357,6 +426,57 @@ public sealed class FileGetTests
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
         Assert.Null(response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task Get_CataloguedFileRemovedFromDiskAfterAGet_Is404()
+    {
+        // The first GET may leave the copy open; the second must still see that the path is empty.
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(100);
+        await FileApi.PutOkAsync(node, "a.mkv", body);
+        Assert.Equal(body, await node.Http.GetByteArrayAsync("files/a.mkv"));
+        File.Delete(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.GetAsync("files/a.mkv");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+    }
+
+    [Fact]
+    public async Task Get_AfterTheCopyWasReplacedOnDisk_ReadsWhatIsThereNow()
+    {
+        // As without a kept handle: the bytes at the path (the scrub, not the GET, compares them with the digest).
+        await using var node = await TestNode.StartAsync();
+        var body = FileApi.Payload(100, seed: 1);
+        await FileApi.PutOkAsync(node, "a.mkv", body);
+        Assert.Equal(body, await node.Http.GetByteArrayAsync("files/a.mkv"));
+        var replacement = FileApi.Payload(100, seed: 2);
+        var temp = Path.Combine(node.Library, "a.mkv.new");
+        await File.WriteAllBytesAsync(temp, replacement);
+        File.Move(temp, Path.Combine(node.Library, "a.mkv"), overwrite: true);
+
+        var bytes = await node.Http.GetByteArrayAsync("files/a.mkv");
+
+        Assert.Equal(replacement, bytes);
+    }
+
+    [Fact]
+    public async Task Get_OfACopyMadeUnreadableAfterAGet_IsNotFoundAndCorrupt()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "a.mkv", FileApi.Payload(4096));
+        using (var first = await node.Http.GetAsync("files/a.mkv"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+        await using var broken = await BrokenCopy.InputOutputErrorAsync(Path.Combine(node.Library, "a.mkv"));
+
+        using var response = await node.Http.GetAsync("files/a.mkv");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+        Assert.Contains("Input/output error", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(FileState.Corrupt, node.Store.Catalog.Find("a.mkv")!.State);
     }
 
     [Fact]

@@ -24,6 +24,8 @@ public sealed class RequestTargetTests
         { "/files/a%", "a%" },
         { "/files/a%zz", "a%zz" },
         { "/files/a%41", "aA" },
+        { "/files/été.mkv", "été.mkv" },
+        { "/files/a b", "a b" },
         { "/files//etc/passwd", "/etc/passwd" },
         { "/files/", "" },
         { "/files", "" },

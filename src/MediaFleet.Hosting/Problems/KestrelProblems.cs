@@ -41,11 +41,11 @@ internal static class KestrelProblems
                 if (context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(Key, out var value) == true && value is RequestsInApp requests)
                 {
                     Interlocked.Increment(ref requests.Count);
-                    context.Response.OnCompleted(() =>
+                    context.Response.OnCompleted(static state =>
                     {
-                        Interlocked.Decrement(ref requests.Count);
+                        Interlocked.Decrement(ref ((RequestsInApp)state).Count);
                         return Task.CompletedTask;
-                    });
+                    }, requests);
                 }
                 return nextMiddleware(context);
             });

@@ -67,7 +67,7 @@ public sealed class RangeFile(Sha256Digest digest, long length, string contentTy
     /// null when the answer is complete. Nothing is sent yet, so a caller whose file then fails to open may clear the
     /// headers and answer otherwise.
     /// </summary>
-    public async Task<ByteRange?> BeginAsync(HttpContext context)
+    public async ValueTask<ByteRange?> BeginAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
@@ -135,7 +135,7 @@ public sealed class RangeFile(Sha256Digest digest, long length, string contentTy
             {
                 // Small reads are synchronous: a 4 KiB pread from the page cache is cheaper than a thread-pool hop.
                 read = remaining <= SmallFile
-                    ? RandomAccess.Read(file, memory.Span, offset)
+                    ? CopyReader.Read(file, memory.Span, offset)
                     : await RandomAccess.ReadAsync(file, memory, offset, token).ConfigureAwait(false);
             }
             catch (Exception e) when (CopyReader.IsReadFault(e))

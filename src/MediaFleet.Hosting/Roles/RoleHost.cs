@@ -36,6 +36,10 @@ public static class RoleHost
             console.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // While this category logs at any level, ASP.NET Core starts an Activity per request (ids, tags, the URL path)
+        // for log correlation that nothing here reads; its lines are per-request Information and a start-up failure
+        // that the role's command reports itself.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning); // one line per proxied request otherwise
         logging?.Invoke(builder.Logging);
         builder.Services.AddSingleton(TimeProvider.System);

@@ -17,7 +17,18 @@ public enum CopyFault
 }
 
 /// <summary>A copy opened for reading (<see cref="Handle"/> set), or the fault that kept it shut.</summary>
-public readonly record struct OpenedCopy(SafeFileHandle? Handle, long Length, CopyFault? Fault, string Detail);
+public readonly record struct OpenedCopy(SafeFileHandle? Handle, long Length, CopyFault? Fault, string Detail)
+{
+    /// <summary>Which file was opened, as it was then (Linux; default elsewhere).</summary>
+    public CopyIdentity Identity { get; init; }
+}
+
+/// <summary>
+/// A file and the state of its inode: device and inode number, type and permissions, owner, change and modification
+/// times, size. Two equal identities taken at different times mean the same file, and that nothing about it changed
+/// in between: the change time moves on every chmod, chown, link, rename and write.
+/// </summary>
+public readonly record struct CopyIdentity(ulong Device, ulong Inode, ushort Mode, uint Owner, uint Group, long ChangedSeconds, uint ChangedNanoseconds, long ModifiedSeconds, uint ModifiedNanoseconds, long Size);
 
 /// <summary>
 /// Opens copies of the library for reading without ever blocking on or reading something that is not a regular file:
@@ -30,8 +41,11 @@ public static partial class CopyReader
     private const int CurrentFolder = -100; // AT_FDCWD
     private const int EmptyPath = 0x1000; // AT_EMPTY_PATH: statx of the descriptor itself
     private const uint TypeAndSize = 0x1 | 0x200; // STATX_TYPE | STATX_SIZE
+    private const uint IdentityFields = 0x1 | 0x2 | 0x8 | 0x10 | 0x40 | 0x80 | 0x100 | 0x200; // TYPE MODE UID GID MTIME CTIME INO SIZE
     private const int NoSuchFile = 2; // ENOENT
     private const int NotAFolder = 20; // ENOTDIR: a path segment is a file
+    private const int Interrupted = 4; // EINTR
+    private const int StatxSize = 256; // sizeof(struct statx)
 
     /// <summary>Opens <paramref name="path"/> for reading if it is a readable regular file (symlinks followed).</summary>
     public static OpenedCopy Open(string path)
@@ -54,8 +68,8 @@ public static partial class CopyReader
                 : Faulted(CopyFault.Unreadable, "unreadable: " + Marshal.GetPInvokeErrorMessage(errno));
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var stat = new byte[256];
-        if (Statx(fd, "", EmptyPath, TypeAndSize, stat) != 0)
+        Span<byte> stat = stackalloc byte[StatxSize];
+        if (Statx(fd, "", EmptyPath, IdentityFields, stat) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             handle.Dispose();
@@ -67,7 +81,50 @@ public static partial class CopyReader
             handle.Dispose();
             return NotRegular(kind);
         }
-        return new OpenedCopy(handle, (long)BitConverter.ToUInt64(stat, 40), null, "ok");
+        return new OpenedCopy(handle, (long)MemoryMarshal.Read<ulong>(stat[40..]), null, "ok") { Identity = IdentityOf(stat) };
+    }
+
+    /// <summary>
+    /// The identity of what <paramref name="path"/> names now (symlinks followed, as <see cref="Open"/> does), without
+    /// opening it; null when it cannot be had (absent, not allowed, not Linux). One system call: a copy kept open is
+    /// still the file at its path exactly when this equals the identity it was opened with.
+    /// </summary>
+    public static CopyIdentity? Identify(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        Span<byte> stat = stackalloc byte[StatxSize];
+        return Statx(CurrentFolder, path, 0, IdentityFields, stat) == 0 ? IdentityOf(stat) : null;
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>'s length from a regular file at <paramref name="offset"/> (pread(2)); 0 at
+    /// the end. <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/> does the same after an lseek that
+    /// probes whether a new handle can seek: a system call per request when every request opens its copy.
+    /// </summary>
+    /// <exception cref="IOException">The read failed (a handle that cannot seek too); <see cref="Exception.HResult"/> is the errno, as RandomAccess reports it.</exception>
+    public static int Read(SafeFileHandle file, Span<byte> buffer, long offset)
+    {
+        // off_t is 64 bits only on 64-bit Linux.
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
+        {
+            return RandomAccess.Read(file, buffer, offset);
+        }
+        while (true)
+        {
+            var read = PRead(file, ref MemoryMarshal.GetReference(buffer), (nuint)buffer.Length, offset);
+            if (read >= 0)
+            {
+                return (int)read;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Interrupted)
+            {
+                throw new IOException(Marshal.GetPInvokeErrorMessage(errno), errno);
+            }
+        }
     }
 
     /// <summary>The reason for a read that failed after the open: "unreadable: Input/output error".</summary>
@@ -111,12 +168,26 @@ public static partial class CopyReader
 
     private static FileType? TypeOf(string path, int folder, int flags)
     {
-        var stat = new byte[256];
+        Span<byte> stat = stackalloc byte[StatxSize];
         return Statx(folder, path, flags, TypeAndSize, stat) == 0 ? Type(stat) : null;
     }
 
     // struct statx is the same on every architecture: stx_mode is the 16 bits at offset 28, stx_size 64 bits at 40.
-    private static FileType Type(byte[] stat) => (FileType)(BitConverter.ToUInt16(stat, 28) & 0xF000);
+    private static FileType Type(ReadOnlySpan<byte> stat) => (FileType)(MemoryMarshal.Read<ushort>(stat[28..]) & 0xF000);
+
+    // Offsets in struct statx (linux/stat.h): uid 20, gid 24, mode 28, ino 32, size 40, ctime 96, mtime 112 (a timestamp
+    // is tv_sec s64, tv_nsec u32), dev_major 136, dev_minor 140.
+    private static CopyIdentity IdentityOf(ReadOnlySpan<byte> stat) => new(
+        ((ulong)MemoryMarshal.Read<uint>(stat[136..]) << 32) | MemoryMarshal.Read<uint>(stat[140..]),
+        MemoryMarshal.Read<ulong>(stat[32..]),
+        MemoryMarshal.Read<ushort>(stat[28..]),
+        MemoryMarshal.Read<uint>(stat[20..]),
+        MemoryMarshal.Read<uint>(stat[24..]),
+        MemoryMarshal.Read<long>(stat[96..]),
+        MemoryMarshal.Read<uint>(stat[104..]),
+        MemoryMarshal.Read<long>(stat[112..]),
+        MemoryMarshal.Read<uint>(stat[120..]),
+        MemoryMarshal.Read<long>(stat[40..]));
 
     private enum FileType
     {
@@ -133,5 +204,8 @@ public static partial class CopyReader
     private static partial int OpenFile(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int folder, string path, int flags, uint mask, [Out] byte[] buffer);
+    private static partial int Statx(int folder, string path, int flags, uint mask, Span<byte> buffer);
+
+    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
+    private static partial nint PRead(SafeFileHandle file, ref byte buffer, nuint count, long offset);
 }

@@ -63,15 +63,17 @@ public readonly record struct LibraryPath
                 return "the path is not valid UTF-8";
             }
         }
-        var segments = text.Split('/');
-        foreach (var segment in segments)
+        // Ranges over the text rather than Split: every file request checks its path, and this allocates nothing.
+        foreach (var range in text.AsSpan().Split('/'))
         {
-            if (segment.Length == 0 || segment == "." || segment == "..")
+            var segment = text.AsSpan(range);
+            if (segment.IsEmpty || segment is "." or "..")
             {
                 return "the path has an empty, '.' or '..' segment";
             }
         }
-        if (segments[0].StartsWith(StateFolder, StringComparison.Ordinal))
+        // The first segment starts with ".mfleet" exactly when the path does: the name has no '/'.
+        if (text.StartsWith(StateFolder, StringComparison.Ordinal))
         {
             return "paths under .mfleet are reserved";
         }

@@ -18,7 +18,7 @@ namespace MediaFleet.Node.Files;
 /// target (so traversal attempts get 400, not a silent rewrite), and a read must cost no more than a dictionary
 /// lookup and the bytes themselves.
 /// </summary>
-public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, TimeProvider time, ILogger<FileHandler> logger, Upstream? upstream = null)
+public sealed partial class FileHandler(LibraryStore store, AccessCheck access, NodeOptions options, NodeMetrics metrics, OpenCopies copies, TimeProvider time, ILogger<FileHandler> logger, Upstream? upstream = null)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -104,20 +104,21 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         {
             return;
         }
-        var opened = CopyReader.Open(store.Root.PhysicalPath(path));
-        if (opened.Handle is not { } handle)
+        using (var copy = copies.Open(store.Root.PhysicalPath(path)))
         {
-            await (opened.Fault == CopyFault.Absent ? AbsentAsync(context, path) : UnreadableAsync(context, path, entry, opened.Detail)).ConfigureAwait(false);
-            return;
-        }
-        using (handle)
-        {
+            var opened = copy.Copy;
+            if (opened.Handle is not { } handle)
+            {
+                await (opened.Fault == CopyFault.Absent ? AbsentAsync(context, path) : UnreadableAsync(context, path, entry, opened.Detail)).ConfigureAwait(false);
+                return;
+            }
             if (HttpMethods.IsHead(context.Request.Method))
             {
                 return;
             }
             if (await RangeFile.SendBodyAsync(context, handle, part).ConfigureAwait(false) is { } fault)
             {
+                copy.Forget();
                 if (context.Response.HasStarted)
                 {
                     // Part of the body is out: the client must see a broken transfer, never a short "complete" one.
