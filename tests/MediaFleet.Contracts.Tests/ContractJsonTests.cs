@@ -13,13 +13,16 @@ public sealed class ContractJsonTests
     }
 
     [Fact]
-    public void StatusDto_HasTheFieldsOfDesign_ThenTheScrubProgressOfIssue6()
+    public void StatusDto_HasTheFieldsOfDesign_ThenTheScrubProgressOfIssue6_ThenTheStartUpOfIssue12()
     {
         var status = new StatusDto("a", true, null, 1, 1, 0, 2, 3, 4, 0.5, false, false, "home");
 
         Assert.Equal(
-            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub"],
+            ["id", "primary", "upstream", "version", "seen_version", "missing", "files", "bytes", "free_bytes", "load", "force_down", "force_backup", "site", "scrub", "startup_scan"],
             FieldsOf(status, ContractJson.Default.StatusDto));
+        Assert.Equal(
+            ["index_loaded", "running", "checked", "unknown", "finished_at"],
+            FieldsOf(new StartupScanDto(true, false, 3, 1, null), ContractJson.Default.StartupScanDto));
     }
 
     [Fact]

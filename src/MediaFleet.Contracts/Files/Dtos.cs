@@ -85,6 +85,7 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(VersionDto))]
 [JsonSerializable(typeof(ChangesDto))]
 [JsonSerializable(typeof(StatusDto))]
+[JsonSerializable(typeof(StartupScanDto))]
 [JsonSerializable(typeof(IReadOnlyList<MissingDto>))]
 [JsonSerializable(typeof(AdoptLineDto))]
 [JsonSerializable(typeof(ProblemDto))]
