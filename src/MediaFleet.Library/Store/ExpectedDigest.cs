@@ -15,7 +15,7 @@ public readonly record struct LateDigest(Sha256Digest? Digest, string? Refusal =
 /// RFC 9112 section 7.1.2) only after its last byte, so the store asks <see cref="AfterBody"/> once the body is in and
 /// before anything is installed. Where both are given the body must match both, so two that disagree never install.
 /// </summary>
-public sealed record ExpectedDigest(Sha256Digest? Before, Func<LateDigest>? AfterBody = null)
+public readonly record struct ExpectedDigest(Sha256Digest? Before, Func<LateDigest>? AfterBody = null)
 {
-    public static readonly ExpectedDigest None = new((Sha256Digest?)null);
+    public static ExpectedDigest None => default;
 }
