@@ -69,6 +69,63 @@ public sealed class LibraryCommandTests
     }
 
     [Fact]
+    public async Task Ingest_FromAFifo_ReadsTheSourceOnceAndStoresItsDigest()
+    {
+        // A FIFO can be read only once: an ingest that hashes the source first and then sends it cannot take one.
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        await File.WriteAllBytesAsync(source.Combine("clip.mkv"), bytes);
+        var fifo = source.Combine("pipe");
+        await RunToEndAsync("mkfifo", fifo);
+        using var writer = Process.Start(new ProcessStartInfo("dd") { ArgumentList = { "if=" + source.Combine("clip.mkv"), "of=" + fifo, "bs=64k", "status=none" } })!;
+        try
+        {
+            var run = await CliRun.RunAsync(On(node, "ingest", fifo, "Movies/clip.mkv"));
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            await writer.WaitForExitAsync();
+            Assert.Equal(0, writer.ExitCode);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), node.Store.Catalog.Find("Movies/clip.mkv")?.Sha256.Hex);
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(node.Library, "Movies", "clip.mkv")));
+        }
+        finally
+        {
+            // A failed ingest never opens the FIFO, and the writer would wait for a reader for ever.
+            writer.Kill();
+            await writer.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Ingest_FolderWithAFifo_RefusesItAtOnceAndIngestsNothingElseAfter()
+    {
+        // A FIFO found in a folder is not waited on (nobody may ever write to it); only a FIFO named as SOURCE is read.
+        await using var node = await TestNode.StartAsync();
+        using var source = new TempFolder();
+        await RunToEndAsync("mkfifo", source.Combine("a-pipe"));
+        await File.WriteAllTextAsync(source.Combine("b.txt"), "b");
+
+        var run = await CliRun.RunAsync(On(node, "ingest", source.Path, "in"));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("a-pipe: not a regular file (a FIFO)", run.SingleErrorLine(), StringComparison.Ordinal);
+        Assert.Empty(node.Store.Catalog.ListFiles());
+    }
+
+    private static async Task RunToEndAsync(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+        Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
     public async Task LsSha256sum_PrintsLinesThatSha256sumAccepts()
     {
         await using var node = await TestNode.StartAsync();

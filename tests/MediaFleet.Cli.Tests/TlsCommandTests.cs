@@ -68,6 +68,26 @@ public sealed class TlsCommandTests
         Assert.Contains("--tls-key", run.SingleErrorLine(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ingest_OverHttps_TrustsTheCaFileAndRefusesAnotherInOneLine()
+    {
+        using var certificates = await TestCertificates.CreateAsync();
+        var settings = certificates.Settings();
+        settings["Node:Listen"] = "https://127.0.0.1:0";
+        await using var node = await TestNode.StartAsync(settings: settings);
+        using var folder = new TempFolder();
+        await File.WriteAllBytesAsync(folder.Combine("a.mkv"), new byte[100_000]);
+
+        var trusted = await CliRun.RunAsync("ingest", folder.Combine("a.mkv"), "--node", node.Url, "--token", TestNode.Token, "--ca-file", certificates.CaFile);
+        var refused = await CliRun.RunAsync("ingest", folder.Combine("a.mkv"), "b.mkv", "--node", node.Url, "--token", TestNode.Token, "--ca-file", certificates.OtherCaFile);
+
+        Assert.True(trusted.ExitCode == 0, trusted.Error);
+        Assert.Contains("added a.mkv", trusted.Out, StringComparison.Ordinal);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("TLS:", refused.SingleErrorLine(), StringComparison.Ordinal);
+        Assert.Equal(["a.mkv"], node.Store.Catalog.ListFiles().Select(f => f.Path));
+    }
+
     private static async Task FilePut(TestNode node)
     {
         await using var body = new MemoryStream(new byte[10]);

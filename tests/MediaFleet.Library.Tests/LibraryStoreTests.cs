@@ -71,6 +71,48 @@ public sealed class LibraryStoreTests
     }
 
     [Fact]
+    public async Task PutAsync_DigestAfterTheBody_IsAskedForOnceTheBodyIsReadAndChecked()
+    {
+        await using var f = new StoreFixture();
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        var body = new MemoryStream(bytes);
+        long? positionWhenAsked = null;
+        var expected = new ExpectedDigest(null, () =>
+        {
+            positionWhenAsked = body.Position;
+            return new LateDigest(DigestOf(bytes));
+        });
+
+        var result = await f.Store.PutAsync(LibraryPath.Parse("a.bin"), body, expected, null, WriteCondition.None, CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Created, result.Status);
+        Assert.Equal(bytes.Length, positionWhenAsked);
+    }
+
+    public static TheoryData<bool, LateDigest, WriteStatus> LateDigests => new()
+    {
+        { true, new LateDigest(DigestOf([1, 1, 1])), WriteStatus.DigestMismatch },
+        { true, LateDigest.Refused("the trailer did not come"), WriteStatus.DigestMissing },
+        { false, new LateDigest(DigestOf([9, 9, 9])), WriteStatus.DigestMismatch },
+    };
+
+    [Theory]
+    [MemberData(nameof(LateDigests))]
+    public async Task PutAsync_DigestAfterTheBodyWrongOrMissing_LeavesTheOldFile(bool headerRight, LateDigest late, WriteStatus status)
+    {
+        await using var f = new StoreFixture();
+        await f.PutAsync("a.bin", [1, 2, 3]);
+        var expected = new ExpectedDigest(headerRight ? DigestOf([9, 9, 9]) : DigestOf([1, 1, 1]), () => late);
+
+        var result = await f.Store.PutAsync(LibraryPath.Parse("a.bin"), new MemoryStream([9, 9, 9]), expected, 3, WriteCondition.None, CancellationToken.None);
+
+        Assert.Equal(status, result.Status);
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(f.Physical("a.bin")));
+        Assert.Equal(new DataVersion(1), f.Store.Catalog.Version);
+        Assert.Empty(Directory.EnumerateFiles(f.TempFolder));
+    }
+
+    [Fact]
     public async Task PutAsync_BodyShorterThanAnnounced_IsTruncatedAndInstallsNothing()
     {
         await using var f = new StoreFixture();

@@ -93,7 +93,7 @@ internal static class Common
         {
             throw new CliException($"--node '{url}' is not an http URL such as {DefaultNode}", ExitCodes.Usage);
         }
-        return new NodeClient(Cluster(parse, token).Create(uri));
+        return new NodeClient(Cluster(parse, token), uri);
     }
 
     /// <summary>For every role: JSON file, then <c>MFLEET_</c> environment, then flags: later sources win (DESIGN.md section 10).</summary>

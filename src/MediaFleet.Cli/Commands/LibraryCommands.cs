@@ -4,7 +4,7 @@ using System.Text.Json;
 using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
-using MediaFleet.Library.Digests;
+using MediaFleet.Library.Files;
 
 namespace MediaFleet.Cli.Commands;
 
@@ -53,6 +53,7 @@ internal static class LibraryCommands
         {
             var client = Common.Client(parse, node, token);
             var plan = PlanIngest(parse.GetValue(source)!, parse.GetValue(target));
+            var named = File.Exists(parse.GetValue(source));
             var total = plan.Sum(p => p.Length);
             var failures = await console.WithProgressAsync("ingest", total, async progress =>
             {
@@ -62,16 +63,13 @@ internal static class LibraryCommands
                 {
                     try
                     {
-                        progress.Report(("hashing " + path, before));
-                        var digest = await Sha256Digest.OfFileAsync(file, cancellationToken).ConfigureAwait(false);
                         var baseline = before;
-                        await using var stream = new ProgressStream(
-                            new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan),
-                            sent => progress.Report((path, baseline + sent)));
-                        var (stored, created) = await client.PutFileAsync(path, stream, length, digest.ToHeaderValue(), cancellationToken).ConfigureAwait(false);
-                        if (stored.Sha256 != digest.Hex)
+                        await using var stream = new ProgressStream(OpenSource(file, named), sent => progress.Report((path, baseline + sent)));
+                        // One read of the source: hashed while it is sent, the digest checked by the node from the trailer.
+                        var (stored, created, sha256) = await client.PutFileWithDigestTrailerAsync(path, stream, cancellationToken).ConfigureAwait(false);
+                        if (stored.Sha256 != sha256)
                         {
-                            throw new CliException($"{path}: the node stored {stored.Sha256}, not {digest.Hex}");
+                            throw new CliException($"{path}: the node stored {stored.Sha256}, not {sha256}");
                         }
                         if (parse.GetValue(move))
                         {
@@ -97,6 +95,24 @@ internal static class LibraryCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Opens a source for its one read. A file named on the command line may be a FIFO (a producer writing into it);
+    /// one found in a folder must be a regular file, so a stray FIFO there fails at once instead of waiting for a writer.
+    /// </summary>
+    private static FileStream OpenSource(string file, bool named)
+    {
+        if (named)
+        {
+            return new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        var opened = CopyReader.Open(file);
+        if (opened.Handle is not { } handle)
+        {
+            throw opened.Fault == CopyFault.Absent ? new FileNotFoundException($"{file}: {opened.Detail}", file) : new IOException($"{file}: {opened.Detail}");
+        }
+        return new FileStream(handle, FileAccess.Read, 1);
     }
 
     /// <summary>What to send where: one file, or every regular file under a folder (symlinks are not followed).</summary>

@@ -12,6 +12,9 @@ public sealed class ClusterHttp(string? token, ClientTls tls)
 {
     public ClientTls Tls => tls;
 
+    /// <summary>The cluster token, for the one call that cannot go through an HttpClient (<see cref="TrailerPut"/>).</summary>
+    internal string? Token => token;
+
     /// <summary>
     /// An HttpClient on <paramref name="baseAddress"/>. Without <paramref name="timeout"/> a call takes as long as it
     /// takes (uploads and downloads of large files); callers cancel.

@@ -22,8 +22,17 @@ public sealed class MediaFleetException(HttpStatusCode status, string? slug, str
 public sealed class NodeClient
 {
     private readonly HttpClient _http;
+    private readonly ClusterHttp? _cluster;
+    private readonly TimeProvider _time = TimeProvider.System;
 
     public NodeClient(HttpClient http) => _http = http;
+
+    /// <summary>A client of <paramref name="node"/> that calls as <paramref name="cluster"/> says and can also upload in one pass (<see cref="PutFileWithDigestTrailerAsync"/>).</summary>
+    public NodeClient(ClusterHttp cluster, Uri node, TimeProvider? time = null) : this(cluster.Create(node))
+    {
+        _cluster = cluster;
+        _time = time ?? TimeProvider.System;
+    }
 
     /// <summary>
     /// An HttpClient for <paramref name="node"/> that sends <paramref name="token"/> as a bearer token and trusts the
@@ -50,6 +59,26 @@ public sealed class NodeClient
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         var file = await response.Content.ReadFromJsonAsync(ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false);
         return (file!, response.StatusCode == HttpStatusCode.Created);
+    }
+
+    /// <summary>
+    /// Streams <paramref name="content"/> to <c>PUT /files/{path}</c> reading it once, to its end (a pipe will do): SHA-256
+    /// on the way and the digest sent after the body as a <c>Repr-Digest</c> trailer, which the node checks before it
+    /// installs anything. Returns what the node stored and the hex SHA-256 of what was sent. A follower's 307 is
+    /// followed up the tree.
+    /// </summary>
+    public async Task<(FileDto File, bool Created, string Sha256)> PutFileWithDigestTrailerAsync(string path, Stream content, CancellationToken cancellationToken)
+    {
+        var cluster = _cluster ?? throw new InvalidOperationException("a one-pass upload needs a NodeClient made with a ClusterHttp");
+        var answer = await new TrailerPut(cluster, _time).SendAsync(new Uri(_http.BaseAddress!, FileUri(path)), content, cancellationToken).ConfigureAwait(false);
+        using var response = answer.Response;
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        if (answer.Sha256 is null)
+        {
+            throw new HttpRequestException($"the node answered {(int)response.StatusCode} before the upload of {path} ended");
+        }
+        var file = await response.Content.ReadFromJsonAsync(ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false);
+        return (file!, response.StatusCode == HttpStatusCode.Created, answer.Sha256);
     }
 
     public async Task DeleteFileAsync(string path, CancellationToken cancellationToken)

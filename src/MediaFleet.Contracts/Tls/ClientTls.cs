@@ -54,13 +54,13 @@ public sealed class ClientTls
     public SocketsHttpHandler CreateHandler(Action<SocketsHttpHandler>? configure = null)
     {
         var handler = new SocketsHttpHandler();
-        if (_roots is not null)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = ValidateAgainstRoots;
-        }
+        handler.SslOptions.RemoteCertificateValidationCallback = ValidationCallback;
         configure?.Invoke(handler);
         return handler;
     }
+
+    /// <summary>How a TLS client checks the server: null for the system store's default checks, else against the CA file.</summary>
+    internal RemoteCertificateValidationCallback? ValidationCallback => _roots is null ? null : ValidateAgainstRoots;
 
     private bool ValidateAgainstRoots(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {

@@ -39,7 +39,13 @@ public sealed partial class LibraryStore : IAsyncDisposable
     /// <summary>Streams <paramref name="body"/> into the library at <paramref name="path"/>.</summary>
     /// <param name="expected">The digest the client announced; a mismatch installs nothing.</param>
     /// <param name="expectedLength">The announced length; a shorter body is a truncated upload and installs nothing.</param>
-    public async Task<WriteResult> PutAsync(LibraryPath path, Stream body, Sha256Digest? expected, long? expectedLength, WriteCondition condition, CancellationToken cancellationToken)
+    public Task<WriteResult> PutAsync(LibraryPath path, Stream body, Sha256Digest? expected, long? expectedLength, WriteCondition condition, CancellationToken cancellationToken) =>
+        PutAsync(path, body, new ExpectedDigest(expected), expectedLength, condition, cancellationToken);
+
+    /// <summary>Streams <paramref name="body"/> into the library at <paramref name="path"/>.</summary>
+    /// <param name="expected">The digests the client gave, before the body and after it; a mismatch installs nothing.</param>
+    /// <param name="expectedLength">The announced length; a shorter body is a truncated upload and installs nothing.</param>
+    public async Task<WriteResult> PutAsync(LibraryPath path, Stream body, ExpectedDigest expected, long? expectedLength, WriteCondition condition, CancellationToken cancellationToken)
     {
         if (!Root.StaysInside(path))
         {
@@ -71,9 +77,19 @@ public sealed partial class LibraryStore : IAsyncDisposable
             {
                 return new WriteResult(WriteStatus.Truncated, Detail: $"received {length} of {announced} bytes");
             }
-            if (expected is { } want && want != digest)
+            if (expected.Before is { } want && want != digest)
             {
                 return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the body hashes to {digest.Hex}, not {want.Hex}");
+            }
+            // Only now, with the body read to its end, has a trailer arrived.
+            var late = expected.AfterBody?.Invoke() ?? LateDigest.None;
+            if (late.Refusal is { } refusal)
+            {
+                return new WriteResult(WriteStatus.DigestMissing, Detail: refusal);
+            }
+            if (late.Digest is { } wantAfter && wantAfter != digest)
+            {
+                return new WriteResult(WriteStatus.DigestMismatch, Detail: $"the body hashes to {digest.Hex}, not {wantAfter.Hex} (the digest trailer)");
             }
 
             await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);

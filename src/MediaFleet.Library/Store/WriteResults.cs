@@ -16,6 +16,8 @@ public enum WriteStatus
     PreconditionFailed,
     InsufficientStorage,
     Truncated,
+    /// <summary>The request promised a digest (a <c>Trailer</c> naming one) that did not arrive, or arrived malformed.</summary>
+    DigestMissing,
 }
 
 /// <summary>The result of a put, delete or move.</summary>

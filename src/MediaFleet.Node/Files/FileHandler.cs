@@ -162,12 +162,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
     private async Task PutAsync(HttpContext context, LibraryPath path)
     {
         var request = context.Request;
-        var digestHeader = request.Headers["Repr-Digest"].ToString();
-        if (string.IsNullOrEmpty(digestHeader))
-        {
-            digestHeader = request.Headers["Content-Digest"].ToString();
-        }
-        var status = DigestFields.TryGetSha256(digestHeader, out var digest);
+        var status = DigestFields.TryGetSha256(DigestField(request.Headers), out var digest);
         if (status == DigestFieldStatus.Malformed)
         {
             await Problem.Of(ProblemTypes.InvalidRequest, "Repr-Digest/Content-Digest must be sha-256=:<base64 of 32 bytes>:").ExecuteAsync(context).ConfigureAwait(false);
@@ -180,7 +175,8 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         WriteResult result;
         try
         {
-            result = await store.PutAsync(path, request.Body, status == DigestFieldStatus.Found ? digest : null, request.ContentLength, condition, context.RequestAborted).ConfigureAwait(false);
+            var expected = new ExpectedDigest(status == DigestFieldStatus.Found ? digest : null, () => TrailerDigest(request));
+            result = await store.PutAsync(path, request.Body, expected, request.ContentLength, condition, context.RequestAborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -206,6 +202,33 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         await context.Response.WriteAsJsonAsync(new FileDto(entry.Path, entry.Sha256.Hex, entry.Size, entry.Version.Value), ContractJson.Default.FileDto, cancellationToken: context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>The sha-256 digest field of a header or trailer block: <c>Repr-Digest</c>, else <c>Content-Digest</c>.</summary>
+    private static string DigestField(IHeaderDictionary fields)
+    {
+        var field = fields["Repr-Digest"].ToString();
+        return string.IsNullOrEmpty(field) ? fields["Content-Digest"].ToString() : field;
+    }
+
+    /// <summary>
+    /// A digest sent after the body as a trailer field (RFC 9530 section 4; RFC 9112 section 7.1.2 for HTTP/1.1, where
+    /// only a chunked body has trailers), read once the body is in. One that <c>Trailer</c> announced and that does not
+    /// come is refused: the client chose to be checked after the body, and without the digest it cannot be.
+    /// </summary>
+    private static LateDigest TrailerDigest(HttpRequest request)
+    {
+        var announced = request.GetDeclaredTrailers().SelectMany(v => (v ?? "").Split(','))
+            .Any(name => name.Trim() is var n && (n.Equals("Repr-Digest", StringComparison.OrdinalIgnoreCase) || n.Equals("Content-Digest", StringComparison.OrdinalIgnoreCase)));
+        var trailers = request.HttpContext.Features.Get<IHttpRequestTrailersFeature>();
+        var field = trailers is { Available: true } ? DigestField(trailers.Trailers) : "";
+        return DigestFields.TryGetSha256(field, out var digest) switch
+        {
+            DigestFieldStatus.Found => new LateDigest(digest),
+            DigestFieldStatus.Malformed => LateDigest.Refused("the digest trailer must be sha-256=:<base64 of 32 bytes>:"),
+            _ when announced => LateDigest.Refused("the digest trailer announced in Trailer did not arrive (trailers need a chunked body)"),
+            _ => LateDigest.None,
+        };
+    }
+
     private async Task DeleteAsync(HttpContext context, LibraryPath path)
     {
         var ifMatch = context.Request.Headers.IfMatch;
@@ -224,6 +247,7 @@ public sealed partial class FileHandler(LibraryStore store, AccessCheck access, 
         WriteStatus.NotFound => Problem.Of(ProblemTypes.NotFound, $"no file at {path}"),
         WriteStatus.InvalidPath => Problem.Of(ProblemTypes.InvalidPath, result.Detail ?? "invalid path"),
         WriteStatus.DigestMismatch => Problem.Of(ProblemTypes.DigestMismatch, result.Detail ?? "digest mismatch"),
+        WriteStatus.DigestMissing => Problem.Of(ProblemTypes.InvalidRequest, result.Detail ?? "the announced digest did not arrive"),
         WriteStatus.PreconditionFailed => Problem.Of(ProblemTypes.PreconditionFailed, result.Detail ?? "precondition failed"),
         WriteStatus.InsufficientStorage => Problem.Of(ProblemTypes.InsufficientStorage, result.Detail ?? "not enough free space"),
         _ => Problem.Of(ProblemTypes.InvalidRequest, result.Detail ?? "the upload was incomplete"),
