@@ -4,6 +4,7 @@ using System.Text.Json;
 using MediaFleet.Cli.Output;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
+using MediaFleet.Library.Digests;
 using MediaFleet.Library.Files;
 
 namespace MediaFleet.Cli.Commands;
@@ -42,6 +43,9 @@ internal static class LibraryCommands
         return command;
     }
 
+    /// <summary>Sources from this size on are read once, their digest sent as a trailer on a connection of their own.</summary>
+    private const long OnePassFrom = 4L << 20;
+
     private static Command Ingest(CliConsole console)
     {
         var source = new Argument<string>("SOURCE") { Description = "a file, or a folder whose files all go in" };
@@ -65,8 +69,22 @@ internal static class LibraryCommands
                     {
                         var baseline = before;
                         await using var stream = new ProgressStream(OpenSource(file, named), sent => progress.Report((path, baseline + sent)));
-                        // One read of the source: hashed while it is sent, the digest checked by the node from the trailer.
-                        var (stored, created, sha256) = await client.PutFileWithDigestTrailerAsync(path, stream, cancellationToken).ConfigureAwait(false);
+                        FileDto stored;
+                        bool created;
+                        string sha256;
+                        if (length is > 0 and < OnePassFrom && File.Exists(file))
+                        {
+                            // A small file is read twice from the page cache, over the pooled keep-alive connection: for
+                            // a folder of artwork and subtitles a connection per file would cost more than the read.
+                            var digest = await Sha256Digest.OfFileAsync(file, cancellationToken).ConfigureAwait(false);
+                            (stored, created) = await client.PutFileAsync(path, stream, length, digest.ToHeaderValue(), cancellationToken).ConfigureAwait(false);
+                            sha256 = digest.Hex;
+                        }
+                        else
+                        {
+                            // One read of the source: hashed while it is sent, the digest checked by the node from the trailer.
+                            (stored, created, sha256) = await client.PutFileWithDigestTrailerAsync(path, stream, cancellationToken).ConfigureAwait(false);
+                        }
                         if (stored.Sha256 != sha256)
                         {
                             throw new CliException($"{path}: the node stored {stored.Sha256}, not {sha256}");
