@@ -154,19 +154,32 @@ internal sealed class BalancedCluster : IAsyncDisposable
     /// Waits until the coordinator's grace is over, each of <paramref name="ids"/> is published <paramref name="state"/>,
     /// their lines say so and nginx has applied every reload the coordinator ran. Nodes first heard of after the grace
     /// start down and earn their way up, which may take a reload or two on a slow machine; those count before the baseline.
+    /// The file goes in place before <c>nginx -t</c> and the reload, so a file that already says so may still have its
+    /// reload to come: settled means all of that held, unchanged, for a second (a reload counted after the baseline
+    /// would let a later wait for "one more reload" pass on the wrong one).
     /// </summary>
     public async Task SettledAsync(string state, params string[] ids)
     {
         var flag = state switch { "up" => ";", "backup" => " backup;", _ => " down;" };
+        string? held = null;
+        var heldSince = System.Diagnostics.Stopwatch.StartNew();
         await Eventually.TrueAsync(async () =>
         {
             var nodes = await Coordinator.Client.GetNodesAsync(CancellationToken.None);
             var coordinator = await Coordinator.Client.GetStateAsync(CancellationToken.None);
-            return coordinator.GraceOver
+            var settled = coordinator.GraceOver
                 && ids.All(id => nodes.Any(n => n.Id == id && n.State == state))
                 && ids.All(id => LineOf(id).EndsWith(flag, StringComparison.Ordinal) && !LineOf(id).EndsWith(" backup" + flag, StringComparison.Ordinal))
-                && coordinator.Nginx!.Reloads == Nginx.ReloadCount;
-        }, $"{string.Join(", ", ids)} to be {state} in the coordinator, the file and nginx", TimeSpan.FromSeconds(30));
+                && coordinator.Nginx!.Writes == coordinator.Nginx.Reloads
+                && coordinator.Nginx.Reloads == Nginx.ReloadCount;
+            var snapshot = settled ? $"{coordinator.Nginx!.Writes} {Nginx.ReloadCount}\n{File.ReadAllText(Nginx.UpstreamPath)}" : null;
+            if (snapshot != held)
+            {
+                held = snapshot;
+                heldSince.Restart();
+            }
+            return held is not null && heldSince.Elapsed >= TimeSpan.FromSeconds(1);
+        }, $"{string.Join(", ", ids)} to be {state} in the coordinator, the file and nginx, and to stay so for a second", TimeSpan.FromSeconds(30));
         ReloadBaseline = Nginx.ReloadCount;
     }
 
