@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Hosting;
 
-/// <summary>Log messages of what every role shares (auth, TLS); event ids 4000–4099.</summary>
+/// <summary>Log messages of what every role shares (auth, TLS, systemd); event ids 4000–4099.</summary>
 internal static partial class Log
 {
     [LoggerMessage(4000, LogLevel.Warning, "Wrong cluster token from {Address}: {Count} time(s) since the last report")]
@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(4011, LogLevel.Warning, "TLS certificate {File} changed but does not load: {Reason}; still serving the previous one")]
     public static partial void CertificateReloadFailed(ILogger logger, string file, string reason);
+
+    [LoggerMessage(4020, LogLevel.Warning, "Cannot tell the service manager {State} (NOTIFY_SOCKET): {Reason}")]
+    public static partial void NotifyFailed(ILogger logger, string state, string reason);
 }

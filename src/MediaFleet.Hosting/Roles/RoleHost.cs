@@ -2,6 +2,7 @@ using MediaFleet.Contracts.Problems;
 using System.Net;
 using System.Net.Security;
 using MediaFleet.Contracts.Tls;
+using MediaFleet.Hosting.Systemd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Hosting;
 
-/// <summary>What every role's web host shares: Kestrel settings, systemd, one-line console logs.</summary>
+/// <summary>What every role's web host shares: Kestrel settings, sd_notify, one-line console logs (plain under journald).</summary>
 public static class RoleHost
 {
     /// <summary>A slim web builder listening on <paramref name="listen"/>, with the role's configuration added.</summary>
@@ -28,13 +29,21 @@ public static class RoleHost
             builder.WebHost.UseUrls(listen);
         }
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
-        builder.Host.UseSystemd();
+        ServiceManager.Add(builder.Services);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(console =>
+        if (JournalStream.IsStandardOutput())
         {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            // journald stamps each line itself and reads the "<6>" prefix as its priority; one line per entry, no colours.
+            builder.Logging.AddSystemdConsole();
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // While this category logs at any level, ASP.NET Core starts an Activity per request (ids, tags, the URL path)
         // for log correlation that nothing here reads; its lines are per-request Information and a start-up failure
