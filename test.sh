@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (ffmpeg, nginx, rsync from Debian, only when missing), builds, runs every test project,
+# Installs what the tests need (ffmpeg, nginx, rsync, systemd-analyze from Debian, only when missing), builds, runs every test project,
 # and ends with one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -9,6 +9,9 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+# systemd-analyze checks the units in deploy/systemd (nothing is started); dpkg-deb, part of dpkg, builds the package.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian packages"
   export DEBIAN_FRONTEND=noninteractive
