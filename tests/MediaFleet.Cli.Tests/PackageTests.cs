@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using MediaFleet.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace MediaFleet.Cli.Tests;
+
+/// <summary>Slow tests (a whole self-contained publish): a collection of their own, run beside the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class SlowCollection
+{
+    public const string Name = "slow: package build";
+}
+
+/// <summary><c>deploy/package.sh</c> builds the Debian package once; these tests take it apart and run what it holds.</summary>
+[Collection(SlowCollection.Name)]
+public sealed partial class PackageTests(PackageTests.Build package) : IClassFixture<PackageTests.Build>
+{
+    private static readonly string[] Roles = ["node", "coordinator", "broker", "worker"];
+
+    [Fact]
+    public async Task Package_IsNamedForTheVersionMfleetPrints_AndDescribesItself()
+    {
+        var version = await package.RunAsync("--version");
+
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Out);
+        Assert.Equal(version.Out.Trim().Split('+')[0], package.Field("Version"));
+        Assert.Equal($"mediafleet_{package.Field("Version")}_amd64.deb", Path.GetFileName(package.Deb));
+        Assert.Equal("mediafleet", package.Field("Package"));
+        Assert.Equal("amd64", package.Field("Architecture"));
+        Assert.Contains("libc6", package.Field("Depends"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PackagedMfleet_ShowsTheNodeCommandsHelp()
+    {
+        var help = await package.RunAsync("node", "--help");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("mfleet node [options]", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--config", help.Out, StringComparison.Ordinal);
+        Assert.Contains("--data", help.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PackagedMfleet_ReadsThePackagedNodeSettings()
+    {
+        // The default node.json names a library but not yet the node's place in the tree: settings are read (comments and
+        // all), validated, and refused with the one line an operator needs, exit 2 (which the unit does not restart).
+        var run = await package.RunAsync("node", "--config", package.Combine("etc", "mfleet", "node.json"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal("mfleet: a node is either --primary or --upstream URL, exactly one of them", run.Error.Trim());
+    }
+
+    [Fact]
+    public void Package_HoldsTheProgramUnitsAndSettings()
+    {
+        Assert.Equal("../lib/mediafleet/mfleet", new FileInfo(package.Combine("usr", "bin", "mfleet")).LinkTarget);
+        Assert.True(File.Exists(package.Combine("usr", "lib", "mediafleet", "libe_sqlite3.so")));
+        foreach (var role in Roles)
+        {
+            Assert.Equal(File.ReadAllText(Repository.Combine("deploy", "systemd", $"mfleet-{role}.service")),
+                File.ReadAllText(package.Combine("lib", "systemd", "system", $"mfleet-{role}.service")));
+            var settings = new ConfigurationBuilder().AddJsonFile(package.Combine("etc", "mfleet", $"{role}.json")).Build();
+            Assert.NotEmpty(settings.GetSection(char.ToUpperInvariant(role[0]) + role[1..]).GetChildren());
+        }
+        Assert.Equal(Roles.Select(r => $"/etc/mfleet/{r}.json").Order(StringComparer.Ordinal),
+            File.ReadAllLines(package.Combine("DEBIAN", "conffiles")).Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(package.Combine("usr", "share", "doc", "mediafleet", "README.md")));
+    }
+
+    [Fact]
+    public async Task MaintainerScripts_CreateTheUser_AndStartNothing()
+    {
+        var postinst = await File.ReadAllTextAsync(package.Combine("DEBIAN", "postinst"));
+
+        Assert.Contains("adduser --system", postinst, StringComparison.Ordinal);
+        Assert.Contains("install -d -o mfleet -g mfleet -m 0750 /var/lib/mfleet", postinst, StringComparison.Ordinal);
+        Assert.DoesNotMatch(StartsUnits(), postinst);
+        foreach (var script in (string[])["postinst", "prerm", "postrm"])
+        {
+            var check = await Repository.RunAsync("sh", ["-n", package.Combine("DEBIAN", script)], TimeSpan.FromSeconds(30));
+            Assert.True(check.ExitCode == 0, $"{script}: {check.Error}");
+        }
+    }
+
+    [GeneratedRegex(@"systemctl\s+(start|enable|restart|reload-or-restart)\b")]
+    private static partial Regex StartsUnits();
+
+    /// <summary>The package built by <c>deploy/package.sh --out</c> into a temp folder, extracted with dpkg-deb.</summary>
+    public sealed class Build : IAsyncLifetime
+    {
+        private readonly TempFolder _folder = new("mfleet-package-");
+        private Dictionary<string, string> _fields = [];
+
+        public string Deb { get; private set; } = "";
+
+        public string Combine(params string[] parts) => _folder.Combine(["root", .. parts]);
+
+        public string Field(string name) => _fields.TryGetValue(name, out var value) ? value : throw new KeyNotFoundException($"no {name} in the control file");
+
+        public async Task InitializeAsync()
+        {
+            var build = await Repository.RunAsync("bash", [Repository.Combine("deploy", "package.sh"), "--out", _folder.Combine("out")], TimeSpan.FromMinutes(15));
+            if (build.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"package.sh exited {build.ExitCode}: {build.Error}");
+            }
+            Deb = build.Out.Trim().Split('\n')[^1];
+            foreach (var (args, what) in new[] { (new[] { "-x", Deb, Combine() }, "files"), (["-e", Deb, Combine("DEBIAN")], "control files") })
+            {
+                var extract = await Repository.RunAsync("dpkg-deb", args, TimeSpan.FromMinutes(2));
+                if (extract.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"dpkg-deb could not extract the {what}: {extract.Error}");
+                }
+            }
+            var info = await Repository.RunAsync("dpkg-deb", ["-f", Deb], TimeSpan.FromMinutes(1));
+            _fields = info.Out.Split('\n').Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && l.Contains(':', StringComparison.Ordinal))
+                .Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim());
+        }
+
+        /// <summary>Runs the packaged <c>mfleet</c> (through its /usr/bin link) with a token, as an operator would.</summary>
+        public Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) =>
+            Repository.RunAsync(Combine("usr", "bin", "mfleet"), args, TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["MFLEET_TOKEN"] = TestNode.Token });
+
+        public Task DisposeAsync()
+        {
+            _folder.Dispose();
+            return Task.CompletedTask;
+        }
+    }
+}
