@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using MediaFleet.Testing;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +55,64 @@ public sealed partial class PackageTests(PackageTests.Build package) : IClassFix
         Assert.Equal(2, run.ExitCode);
         Assert.Equal("mfleet: a node is either --primary or --upstream URL, exactly one of them", run.Error.Trim());
     }
+
+    [Fact]
+    public async Task PackagedMfleet_RunsANode_OnItsOwnSqlite()
+    {
+        // A node opens its SQLite catalog before it serves: the native library beside the single file must load.
+        using var folder = new TempFolder("mfleet-packaged-node-");
+        var start = new ProcessStartInfo(package.Combine("usr", "bin", "mfleet")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])["node", "--data", folder.Combine("library"), "--primary", "--listen", "http://127.0.0.1:0"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["MFLEET_TOKEN"] = TestNode.Token;
+        start.Environment["MFLEET_Node__ReserveBytes"] = "0";
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string? url = null;
+        HttpStatusCode health;
+        int exitCode;
+        try
+        {
+            // WaitAsync: a read from a pipe may not see the token by itself.
+            while (url is null && await process.StandardOutput.ReadLineAsync(cancel.Token).AsTask().WaitAsync(cancel.Token) is { } line)
+            {
+                url = ServingOn().Match(line) is { Success: true } match ? match.Groups[1].Value : null;
+            }
+            if (url is null)
+            {
+                Assert.Fail("the packaged node did not serve: " + await errors);
+            }
+            using var http = new HttpClient();
+            using (var answer = await http.GetAsync(new Uri(url + "/healthz"), cancel.Token))
+            {
+                health = answer.StatusCode;
+            }
+            Assert.Equal(0, Kill(process.Id, 15));
+            await process.StandardOutput.ReadToEndAsync(cancel.Token).WaitAsync(cancel.Token);
+            await process.WaitForExitAsync(cancel.Token);
+            exitCode = process.ExitCode;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, health);
+        Assert.True(File.Exists(folder.Combine("library", ".mfleet", "catalog.db")));
+        Assert.Equal(0, exitCode);
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [GeneratedRegex(@"serving .* on (http://\S+)")]
+    private static partial Regex ServingOn();
 
     [Fact]
     public void Package_HoldsTheProgramUnitsAndSettings()
