@@ -5,6 +5,7 @@ using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Dashboard;
+using MediaFleet.Coordinator.Events;
 using MediaFleet.Coordinator.Heartbeats;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.Proxy;
@@ -58,6 +59,7 @@ public static class CoordinatorApp
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ServerRegistry>();
+        builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<CoordinatorMetrics>();
         builder.Services.AddHostedService<SilenceWatch>();
         builder.Services.AddSingleton(scores);
