@@ -66,6 +66,11 @@ public static class CoordinatorApp
         builder.Services.AddSingleton<CatalogGatherer>();
         builder.Services.AddSingleton<ScoreKeeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScoreKeeper>());
+        builder.Services.AddSingleton<DashboardSnapshot>();
+        if (options.Broker is not null)
+        {
+            builder.Services.AddSingleton<BrokerQueueView>();
+        }
         if (options.NginxConf is not null)
         {
             builder.Services.AddSingleton<NginxFileKeeper>();

@@ -25,6 +25,9 @@ public sealed class CoordinatorOptions
     /// <summary>Where the built-in balancer listens (none: no built-in balancer); DESIGN.md's default port is 8480.</summary>
     public string? Proxy { get; set; }
 
+    /// <summary>A broker whose conversion queue the dashboard shows (none: no queue on the dashboard); read with the cluster token.</summary>
+    public string? Broker { get; set; }
+
     /// <summary>Seconds between a node's heartbeats, as the nodes are configured.</summary>
     public double HeartbeatInterval { get; set; } = 2;
 
@@ -75,6 +78,10 @@ public sealed class CoordinatorOptions
         if (Proxy is not null && RoleUrls.IsListenUrl(Proxy) && RoleUrls.IsListenUrl(Listen) && new Uri(Proxy).Port is var port and not 0 && port == new Uri(Listen).Port)
         {
             errors.Add("Coordinator:Proxy (--proxy) must listen on another port than Coordinator:Listen (--listen)");
+        }
+        if (Broker is not null && !RoleUrls.IsHttpUrl(Broker))
+        {
+            errors.Add($"Coordinator:Broker (--broker) '{Broker}' is not an http(s) URL, such as http://127.0.0.1:8490");
         }
         if (NginxConf is not null && !File.Exists(NginxConf))
         {
