@@ -20,4 +20,12 @@ internal static class Eventually
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Reads until what is read meets <paramref name="condition"/>, and returns that.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what)
+    {
+        var value = default(T)!;
+        await TrueAsync(async () => condition(value = await read()), what);
+        return value;
+    }
 }

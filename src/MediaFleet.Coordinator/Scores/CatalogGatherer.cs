@@ -106,7 +106,7 @@ internal sealed class CatalogGatherer(ServerRegistry registry, ClusterHttp clust
     }
 
     /// <summary>The quarantines and heals one page of a node's catalog shows, against the copies known before it.</summary>
-    private sealed class CopyChanges(string nodeId)
+    internal sealed class CopyChanges(string nodeId)
     {
         private readonly List<string> _quarantined = [];
         private readonly List<string> _healed = [];

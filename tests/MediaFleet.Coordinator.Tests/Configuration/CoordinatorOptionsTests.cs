@@ -32,11 +32,11 @@ public sealed class CoordinatorOptionsTests
     [Fact]
     public void From_Configuration_BindsEverySetting()
     {
-        var options = Bind(("Listen", "http://0.0.0.0:9000"), ("Proxy", "http://[::]:9001"), ("HeartbeatInterval", "0.5"),
+        var options = Bind(("Listen", "http://0.0.0.0:9000"), ("Proxy", "http://[::]:9001"), ("Broker", "https://broker.example:8490"), ("HeartbeatInterval", "0.5"),
             ("DownAfter", "4"), ("RecoverAfter", "5"), ("ReloadDebounce", "0"), ("BackupThreshold", "1.2"), ("DownThreshold", "3"));
 
         Assert.Empty(options.Validate());
-        Assert.Equal(("http://0.0.0.0:9000", "http://[::]:9001"), (options.Listen, options.Proxy));
+        Assert.Equal(("http://0.0.0.0:9000", "http://[::]:9001", "https://broker.example:8490"), (options.Listen, options.Proxy, options.Broker));
         Assert.Equal((TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(4), 5, TimeSpan.Zero), (options.Interval, options.SilenceLimit, options.RecoverAfter, options.Debounce));
         Assert.Equal((1.2, 3.0), (options.BackupThreshold, options.DownThreshold));
     }
@@ -52,6 +52,9 @@ public sealed class CoordinatorOptionsTests
     [InlineData("Proxy", "http://127.0.0.1:8460", "Coordinator:Proxy (--proxy) must listen on another port")]
     [InlineData("Proxy", "http://127.0.0.1:8460/", "Coordinator:Proxy (--proxy) must listen on another port")]
     [InlineData("Proxy", "http://0.0.0.0:8460", "Coordinator:Proxy (--proxy) must listen on another port")]
+    [InlineData("Broker", "127.0.0.1:8490", "Coordinator:Broker (--broker) '127.0.0.1:8490' is not an http(s) URL")]
+    [InlineData("Broker", "ftp://127.0.0.1:8490", "Coordinator:Broker (--broker)")]
+    [InlineData("Broker", "", "Coordinator:Broker (--broker)")]
     [InlineData("HeartbeatInterval", "0", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "-2", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "3601", "Coordinator:HeartbeatInterval")]
