@@ -24,6 +24,8 @@ public sealed class StatusPage
         var html = new StringBuilder()
             .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\">")
+            // An empty icon: otherwise the browser asks for /favicon.ico, and its 404 is an error in every console.
+            .Append("<link rel=\"icon\" href=\"data:,\">")
             .Append("<title>").Append(WebUtility.HtmlEncode(title)).Append("</title><style>").Append(Css).Append("</style></head><body>")
             .Append("<header><h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1><p id=\"updated\" class=\"muted\">loading…</p></header>")
             .Append("<div id=\"offline\" class=\"offline\" role=\"alert\" hidden></div><main>").Append(body).Append("</main>")
