@@ -25,7 +25,14 @@ internal static class Eventually
     public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what)
     {
         var value = default(T)!;
-        await TrueAsync(async () => condition(value = await read()), what);
+        try
+        {
+            await TrueAsync(async () => condition(value = await read()), what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last read: {System.Text.Json.JsonSerializer.Serialize(value)}", e);
+        }
         return value;
     }
 }

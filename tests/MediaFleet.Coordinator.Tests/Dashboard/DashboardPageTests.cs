@@ -46,7 +46,8 @@ public sealed class DashboardPageTests
         await pump.SetAsync(HeartbeatPump.Node("p", 31) with { Primary = true, Version = 12, Site = "home", FreeBytes = 5_000 });
         await pump.SetAsync(HeartbeatPump.Node("f", 32) with { Version = 9, Missing = 3, FreeBytes = 7_000 });
 
-        var dashboard = await Eventually.ValueAsync(() => DashboardAsync(coordinator), d => d.Events.Count(e => e.Kind == "state") == 2, "both arrivals among the events");
+        var dashboard = await Eventually.ValueAsync(() => DashboardAsync(coordinator), d => d.Events.Count(e => e.Kind == "state" && e.Text.StartsWith("first heard", StringComparison.Ordinal)) == 2 && d.Events.Any(e => e.Kind == "primary"),
+            "both arrivals and the primary among the events");
 
         Assert.Equal(["f", "p"], dashboard.Nodes.Select(n => n.Id));
         var (f, p) = (dashboard.Nodes[0], dashboard.Nodes[1]);
@@ -66,7 +67,11 @@ public sealed class DashboardPageTests
         await using var coordinator = await TestCoordinator.StartAsync();
         await using var pump = new HeartbeatPump(coordinator.Client, TimeSpan.FromMilliseconds(50));
         await pump.SetAsync(HeartbeatPump.Node("b", 31));
-        await Eventually.TrueAsync(async () => (await coordinator.NodeAsync("b"))?.State == "up", "b to be up");
+        // The state changes are recorded as the coordinator's watch sees them: it must have seen b up first (heard
+        // after the start-up grace on a slow machine, b starts down and earns its way up).
+        await Eventually.ValueAsync(() => DashboardAsync(coordinator), d => d.Events.FirstOrDefault(e => e is { Kind: "state", Server: "b" }) is { } last
+            && (last.Text.EndsWith("→ up: ok", StringComparison.Ordinal) || last.Text.EndsWith(": up (ok)", StringComparison.Ordinal)),
+            "b up among the events");
 
         await pump.SetAsync(HeartbeatPump.Node("b", 31) with { ForceBackup = true });
 
