@@ -76,6 +76,11 @@ public static class CoordinatorApp
             builder.Services.AddSingleton<NginxFileKeeper>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NginxFileKeeper>());
         }
+        if (options.SeedHeartbeats is not null)
+        {
+            builder.Services.AddSingleton<Seed.SeedHeartbeatListener>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Seed.SeedHeartbeatListener>());
+        }
         if (options.Proxy is not null)
         {
             builder.Services.AddHttpForwarder();
@@ -92,6 +97,8 @@ public static class CoordinatorApp
         {
             throw new InvalidSettingsException([$"Coordinator:NginxConf (--nginx-conf) '{options.NginxConf}': {e.Message}"]);
         }
+
+        app.Services.GetService<Seed.SeedHeartbeatListener>()?.Bind();
 
         if (app.Services.GetService<BuiltInProxy>() is { } proxy)
         {

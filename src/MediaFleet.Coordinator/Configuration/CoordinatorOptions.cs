@@ -46,6 +46,12 @@ public sealed class CoordinatorOptions
     /// <summary>The load above which a server becomes down where no threshold line says otherwise (built-in proxy).</summary>
     public double DownThreshold { get; set; } = Thresholds.Default.Down;
 
+    /// <summary>
+    /// <c>udp://HOST:PORT</c> where the old heartbeat daemon's packets are also taken (its default port was 8001), for
+    /// moving a cluster over one server at a time; <c>localhost</c> listens on 127.0.0.1 and ::1. None by default.
+    /// </summary>
+    public string? SeedHeartbeats { get; set; }
+
     public TimeSpan Interval => TimeSpan.FromSeconds(HeartbeatInterval);
 
     public TimeSpan SilenceLimit => TimeSpan.FromSeconds(DownAfter ?? 3 * HeartbeatInterval);
@@ -110,6 +116,10 @@ public sealed class CoordinatorOptions
         if (!(BackupThreshold >= 0 && DownThreshold >= 0))
         {
             errors.Add("Coordinator:BackupThreshold and Coordinator:DownThreshold must be zero or more");
+        }
+        if (SeedHeartbeats is not null && Seed.SeedEndpoints.TryParse(SeedHeartbeats, out _) is false)
+        {
+            errors.Add($"Coordinator:SeedHeartbeats (--seed-heartbeats) '{SeedHeartbeats}' is not udp://HOST:PORT on an IP address, localhost or *, such as udp://0.0.0.0:8001");
         }
         return errors;
     }

@@ -41,7 +41,7 @@ internal sealed class CatalogGatherer(ServerRegistry registry, ClusterHttp clust
     /// <summary>Fetches the catalogs of every node heard from, in parallel.</summary>
     public async Task GatherAsync(CancellationToken cancellationToken)
     {
-        var nodes = registry.Snapshot().Where(s => s.State != ServerState.Down || s.Reason != "silent").Select(s => s.Last).ToList();
+        var nodes = registry.Snapshot().Where(s => !s.Last.Seed && (s.State != ServerState.Down || s.Reason != "silent")).Select(s => s.Last).ToList();
         await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (node, ct) =>
         {
             try

@@ -73,7 +73,8 @@ internal sealed class ScoreKeeper(
     private void Compute()
     {
         var now = time.GetUtcNow();
-        var servers = registry.Snapshot();
+        // The old daemon's servers (seed heartbeats) hold no MediaFleet catalog: they are not scored.
+        var servers = registry.Snapshot().Where(s => !s.Last.Seed).ToList();
         var primary = registry.TrustedPrimaryId;
         var catalogs = gatherer.Catalogs;
         if (primary is null || !catalogs.TryGetValue(primary, out var truth))

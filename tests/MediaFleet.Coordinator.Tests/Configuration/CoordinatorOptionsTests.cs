@@ -42,6 +42,14 @@ public sealed class CoordinatorOptionsTests
     }
 
     [Theory]
+    [InlineData("udp://0.0.0.0:8001")]
+    [InlineData("udp://[::1]:8001")]
+    [InlineData("udp://localhost:8001")]
+    [InlineData("udp://*:8001")]
+    public void Validate_SeedHeartbeatsOnAnAddressAndPort_IsValid(string url) =>
+        Assert.Empty(Bind(("SeedHeartbeats", url)).Validate());
+
+    [Theory]
     [InlineData("Listen", "localhost:8460", "Coordinator:Listen")]
     [InlineData("Listen", "ftp://127.0.0.1:8460", "Coordinator:Listen")]
     [InlineData("Listen", "http://mediafleet.local:8460", "Coordinator:Listen")]
@@ -55,6 +63,11 @@ public sealed class CoordinatorOptionsTests
     [InlineData("Broker", "127.0.0.1:8490", "Coordinator:Broker (--broker) '127.0.0.1:8490' is not an http(s) URL")]
     [InlineData("Broker", "ftp://127.0.0.1:8490", "Coordinator:Broker (--broker)")]
     [InlineData("Broker", "", "Coordinator:Broker (--broker)")]
+    [InlineData("SeedHeartbeats", "127.0.0.1:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://127.0.0.1", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "http://127.0.0.1:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://lb.local:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://127.0.0.1:8001/x", "Coordinator:SeedHeartbeats")]
     [InlineData("HeartbeatInterval", "0", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "-2", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "3601", "Coordinator:HeartbeatInterval")]
