@@ -30,7 +30,8 @@ public sealed record DashboardCoordinatorDto(
 
 /// <summary>
 /// A server as <c>/v1/nodes</c> shows it, plus <c>lag</c> (the trusted primary's version minus this node's, never
-/// below 0; null without a primary) and <c>seen_seconds_ago</c> by the coordinator's clock.
+/// below 0; null without a primary), <c>seen_seconds_ago</c> by the coordinator's clock, and <c>seed</c>: the server
+/// still runs the old heartbeat daemon (<c>--seed-heartbeats</c>), whose versions are compared with the old primary's.
 /// </summary>
 public sealed record DashboardNodeDto(
     string Id,
@@ -48,7 +49,8 @@ public sealed record DashboardNodeDto(
     long Missing,
     long FreeBytes,
     DateTimeOffset LastSeen,
-    double SeenSecondsAgo);
+    double SeenSecondsAgo,
+    bool Seed);
 
 /// <summary>
 /// The latest scoring pass for the page: the collection's score (null with label <c>unknown</c> before the first

@@ -46,6 +46,7 @@ internal static class DashboardPage
         function nodeCell(n) {
           const span = mf.el('span', null, n.id);
           if (n.primary) span.appendChild(mf.el('span', 'badge', 'primary'));
+          if (n.seed) span.appendChild(mf.el('span', 'badge', 'old daemon'));
           if (n.force_down) span.appendChild(mf.el('span', 'badge', 'forced down'));
           else if (n.force_backup) span.appendChild(mf.el('span', 'badge', 'drained'));
           return span;

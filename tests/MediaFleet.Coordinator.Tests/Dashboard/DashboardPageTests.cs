@@ -185,19 +185,22 @@ public sealed class DashboardPageTests
     }
 
     [Fact]
-    public void Nodes_LagIsThePrimarysVersionMinusTheNodes_NeverBelowZero_UnknownWithoutAPrimary()
+    public void Nodes_LagIsThePrimarysVersionMinusTheNodes_NeverBelowZero_TheOldDaemonsForSeedServers_UnknownWithoutAPrimary()
     {
         ServerView[] servers =
         [
             new(HeartbeatBuilder.Beat("p", version: 20, primary: true), ServerState.Up, "ok"),
             new(HeartbeatBuilder.Beat("behind", version: 15), ServerState.Backup, "stale"),
             new(HeartbeatBuilder.Beat("ahead", version: 21), ServerState.Up, "ok"),
+            new(HeartbeatBuilder.Beat("old", version: 3) with { Seed = true }, ServerState.Up, "ok"),
         ];
 
-        Assert.Equal([0L, 5L, 0L], DashboardSnapshot.Nodes(servers, 20, HeartbeatBuilder.Now).Select(n => n.Lag!.Value));
-        Assert.All(DashboardSnapshot.Nodes(servers, null, HeartbeatBuilder.Now), n => Assert.Null(n.Lag));
-        Assert.Equal(["up", "backup", "up"], DashboardSnapshot.Nodes(servers, 20, HeartbeatBuilder.Now).Select(n => n.State));
-        Assert.Equal(90, DashboardSnapshot.Nodes(servers, 20, HeartbeatBuilder.Now + TimeSpan.FromSeconds(90))[0].SeenSecondsAgo);
+        Assert.Equal([0L, 5L, 0L, 4L], DashboardSnapshot.Nodes(servers, 20, 7, HeartbeatBuilder.Now).Select(n => n.Lag!.Value));
+        Assert.All(DashboardSnapshot.Nodes(servers, null, null, HeartbeatBuilder.Now), n => Assert.Null(n.Lag));
+        Assert.Null(DashboardSnapshot.Nodes(servers, 20, null, HeartbeatBuilder.Now)[3].Lag);
+        Assert.Equal([false, false, false, true], DashboardSnapshot.Nodes(servers, 20, 7, HeartbeatBuilder.Now).Select(n => n.Seed));
+        Assert.Equal(["up", "backup", "up", "up"], DashboardSnapshot.Nodes(servers, 20, 7, HeartbeatBuilder.Now).Select(n => n.State));
+        Assert.Equal(90, DashboardSnapshot.Nodes(servers, 20, 7, HeartbeatBuilder.Now + TimeSpan.FromSeconds(90))[0].SeenSecondsAgo);
     }
 
     private static async Task<DashboardDto> DashboardAsync(TestCoordinator coordinator) =>
