@@ -141,13 +141,13 @@ internal sealed partial class SeedHeartbeatListener(
 
     private static partial class Log
     {
-        [LoggerMessage(3050, LogLevel.Information, "old-style UDP heartbeats taken on {Endpoints} (--seed-heartbeats)")]
+        [LoggerMessage(3060, LogLevel.Information, "old-style UDP heartbeats taken on {Endpoints} (--seed-heartbeats)")]
         public static partial void Listening(ILogger logger, string endpoints);
 
-        [LoggerMessage(3051, LogLevel.Warning, "old-style heartbeat from {Sender} ignored: {Reason}")]
+        [LoggerMessage(3061, LogLevel.Warning, "old-style heartbeat from {Sender} ignored: {Reason}")]
         public static partial void Refused(ILogger logger, string sender, string reason);
 
-        [LoggerMessage(3052, LogLevel.Warning, "old-style heartbeats: the socket reported {Error}; it goes on")]
+        [LoggerMessage(3062, LogLevel.Warning, "old-style heartbeats: the socket reported {Error}; it goes on")]
         public static partial void ReceiveFailed(ILogger logger, string error);
     }
 }

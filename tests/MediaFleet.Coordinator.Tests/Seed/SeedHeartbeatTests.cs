@@ -48,9 +48,9 @@ public sealed class SeedHeartbeatTests
         var acks = follower.Acks.Count;
         follower.Send([1, 0, 0, 10, 0, 0]);
         follower.Send([1, 3, 0, 10, 0, 0, 5]);
-        await Eventually.TrueAsync(() => logs.WithId(3051).Count == 2, "two refusals to be logged");
-        Assert.Contains("6 bytes", logs.WithId(3051)[0].Message, StringComparison.Ordinal);
-        Assert.Contains("op 3", logs.WithId(3051)[1].Message, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => logs.WithId(3061).Count == 2, "two refusals to be logged");
+        Assert.Contains("6 bytes", logs.WithId(3061)[0].Message, StringComparison.Ordinal);
+        Assert.Contains("op 3", logs.WithId(3061)[1].Message, StringComparison.Ordinal);
 
         // The same rules as MediaFleet heartbeats: forced backup, then stale (behind the old primary), then silent.
         follower.Packet = Packet(load: 10, flags: 0x40, version: 5);
