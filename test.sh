@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need (ffmpeg, nginx, rsync, systemd-analyze from Debian, only when missing), builds, runs every test project,
-# and ends with one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+# Installs what the tests need (ffmpeg, nginx, rsync, chromium, chromium-driver, prometheus's promtool, systemd's
+# systemd-analyze from Debian, only when missing), builds, runs every test project, and ends with one line
+# "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -9,17 +10,27 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # systemd-analyze checks the units in deploy/systemd (nothing is started); dpkg-deb, part of dpkg, builds the package.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian packages"
   export DEBIAN_FRONTEND=noninteractive
+  # The tests need only promtool from the prometheus package: keep its (and nginx's) service from being started by the
+  # install, here or on a machine running systemd, through a policy-rc.d that exists for the install only.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=/usr/sbin/policy-rc.d
+  fi
   if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/mfleet-apt.log 2>&1; then
     apt-get update -q >>/tmp/mfleet-apt.log 2>&1
     apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/mfleet-apt.log 2>&1 \
-      || { cat /tmp/mfleet-apt.log; echo "0 passed, 1 failed"; exit 1; }
+      || { [ -n "$policy" ] && rm -f "$policy"; cat /tmp/mfleet-apt.log; echo "0 passed, 1 failed"; exit 1; }
   fi
+  [ -n "$policy" ] && rm -f "$policy"
 fi
 export PATH="$PATH:/usr/sbin"
 

@@ -5,6 +5,7 @@ using MediaFleet.Hosting;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Coordinator.Configuration;
 using MediaFleet.Coordinator.Dashboard;
+using MediaFleet.Coordinator.Events;
 using MediaFleet.Coordinator.Heartbeats;
 using MediaFleet.Coordinator.Nginx;
 using MediaFleet.Coordinator.Proxy;
@@ -58,16 +59,27 @@ public static class CoordinatorApp
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton<AccessCheck>();
         builder.Services.AddSingleton<ServerRegistry>();
+        builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<CoordinatorMetrics>();
         builder.Services.AddHostedService<SilenceWatch>();
         builder.Services.AddSingleton(scores);
         builder.Services.AddSingleton<CatalogGatherer>();
         builder.Services.AddSingleton<ScoreKeeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ScoreKeeper>());
+        builder.Services.AddSingleton<DashboardSnapshot>();
+        if (options.Broker is not null)
+        {
+            builder.Services.AddSingleton<BrokerQueueView>();
+        }
         if (options.NginxConf is not null)
         {
             builder.Services.AddSingleton<NginxFileKeeper>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NginxFileKeeper>());
+        }
+        if (options.SeedHeartbeats is not null)
+        {
+            builder.Services.AddSingleton<Seed.SeedHeartbeatListener>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Seed.SeedHeartbeatListener>());
         }
         if (options.Proxy is not null)
         {
@@ -85,6 +97,8 @@ public static class CoordinatorApp
         {
             throw new InvalidSettingsException([$"Coordinator:NginxConf (--nginx-conf) '{options.NginxConf}': {e.Message}"]);
         }
+
+        app.Services.GetService<Seed.SeedHeartbeatListener>()?.Bind();
 
         if (app.Services.GetService<BuiltInProxy>() is { } proxy)
         {

@@ -19,7 +19,8 @@ public sealed class CoordinatorCommandTests
     [InlineData("--listen", "http://example.com:8460")]
     [InlineData("--listen", "not a url")]
     [InlineData("--proxy", "ftp://127.0.0.1:8480")]
-    public async Task Coordinator_BadListenOrProxyUrl_Exits2(string flag, string value)
+    [InlineData("--broker", "127.0.0.1:8490")]
+    public async Task Coordinator_BadListenProxyOrBrokerUrl_Exits2(string flag, string value)
     {
         var run = await CliRun.RunAsync("coordinator", flag, value, "--token", TestNode.Token);
 

@@ -20,4 +20,19 @@ internal static class Eventually
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Reads until what is read meets <paramref name="condition"/>, and returns that.</summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> condition, string what)
+    {
+        var value = default(T)!;
+        try
+        {
+            await TrueAsync(async () => condition(value = await read()), what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last read: {System.Text.Json.JsonSerializer.Serialize(value)}", e);
+        }
+        return value;
+    }
 }

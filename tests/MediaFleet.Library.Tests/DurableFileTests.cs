@@ -29,6 +29,18 @@ public sealed class DurableFileTests
     }
 
     [Fact]
+    public void SyncFileSystem_OfAFolder_FlushesIt_AndAFolderThatIsNotThereIsAnIOError()
+    {
+        // The group commit of small transfers relies on syncfs reporting failure rather than returning quietly.
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.Combine("a.bin"), [1, 2, 3]);
+
+        Assert.Equal(OperatingSystem.IsLinux(), Durability.SyncFileSystem(folder.Path));
+        var e = Assert.Throws<IOException>(() => Durability.SyncFileSystem(folder.Combine("gone")));
+        Assert.Contains("gone", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InstallWithoutReplace_OverAnExistingFile_IsRefused_AndBothStay()
     {
         using var folder = new TempFolder();

@@ -69,6 +69,14 @@ public sealed class BrokerClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync(ConversionJson.Default.IReadOnlyListJobDto, cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary><c>GET /v1/queue?limit=N</c>: jobs by state, the running jobs and the newest <paramref name="limit"/> jobs.</summary>
+    public async Task<QueueDto> GetQueueAsync(int limit, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync("v1/queue?limit=" + limit.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        await NodeClient.EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(ConversionJson.Default.QueueDto, cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<JobDto> CancelAsync(string id, CancellationToken cancellationToken)
     {
         using var response = await http.DeleteAsync("v1/jobs/" + Uri.EscapeDataString(id), cancellationToken).ConfigureAwait(false);

@@ -85,11 +85,18 @@ public sealed record LeaseRenewalDto(DateTimeOffset ExpiresAt);
 /// <summary>An attempt that failed on the worker: one line of cause and ffmpeg's last stderr lines.</summary>
 public sealed record FailureReport(string Error, string? StderrTail);
 
+/// <summary>
+/// <c>GET /v1/queue</c>: the broker's queue at a glance. <c>counts</c> holds every state (0 included); <c>running</c>
+/// every running job (at most <c>limit</c>), <c>latest</c> the newest jobs of any state (at most <c>limit</c>).
+/// </summary>
+public sealed record QueueDto(IReadOnlyDictionary<string, long> Counts, IReadOnlyList<JobDto> Running, IReadOnlyList<JobDto> Latest, DateTimeOffset At);
+
 /// <summary>Source-generated JSON for the conversion contract, in the snake_case of DESIGN.md.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(JobDto))]
 [JsonSerializable(typeof(IReadOnlyList<JobDto>))]
 [JsonSerializable(typeof(IReadOnlyList<ProfileDto>))]
+[JsonSerializable(typeof(QueueDto))]
 [JsonSerializable(typeof(LeaseRequest))]
 [JsonSerializable(typeof(LeaseDto))]
 [JsonSerializable(typeof(ProgressReport))]

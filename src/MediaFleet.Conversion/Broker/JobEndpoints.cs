@@ -13,12 +13,16 @@ internal static class JobEndpoints
 {
     private const int MaxListed = 1000;
 
+    /// <summary>What a page shows of the queue unless it asks for more.</summary>
+    private const int DefaultQueueLimit = 50;
+
     public static void MapJobs(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1");
         v1.MapPost("/jobs", SubmitAsync).RequireAccess(AccessLevel.Write);
         v1.MapGet("/jobs/{id}", Get).RequireAccess(AccessLevel.Read);
         v1.MapGet("/jobs", List).RequireAccess(AccessLevel.Read);
+        v1.MapGet("/queue", Queue).RequireAccess(AccessLevel.Read);
         v1.MapGet("/jobs/{id}/output", Output).RequireAccess(AccessLevel.Read);
         v1.MapDelete("/jobs/{id}", Cancel).RequireAccess(AccessLevel.Write);
         v1.MapGet("/profiles", Profiles).RequireAccess(AccessLevel.Read);
@@ -105,6 +109,22 @@ internal static class JobEndpoints
         }
         var jobs = queue.Store.List(client.Length == 0 ? null : client, state.Length == 0 ? null : state, MaxListed);
         return TypedResults.Json<IReadOnlyList<JobDto>>([.. jobs.Select(j => j.ToDto())], ConversionJson.Default.IReadOnlyListJobDto);
+    }
+
+    /// <summary>The queue at a glance for the status pages: jobs by state, the running ones and the newest ones.</summary>
+    private static IResult Queue(JobQueue queue, TimeProvider time, int? limit)
+    {
+        if (limit is < 1 or > MaxListed)
+        {
+            return Problem.Of(ProblemTypes.InvalidRequest, $"limit must be between 1 and {MaxListed}");
+        }
+        var count = limit ?? DefaultQueueLimit;
+        var store = queue.Store;
+        return TypedResults.Json(new QueueDto(
+            store.CountByState(),
+            [.. store.List(null, JobStates.Running, count).Select(j => j.ToDto())],
+            [.. store.List(null, null, count).Select(j => j.ToDto())],
+            time.GetUtcNow()), ConversionJson.Default.QueueDto);
     }
 
     private static IResult Output(string id, HttpContext context, JobQueue queue, TimeProvider time)

@@ -25,6 +25,9 @@ public sealed class CoordinatorOptions
     /// <summary>Where the built-in balancer listens (none: no built-in balancer); DESIGN.md's default port is 8480.</summary>
     public string? Proxy { get; set; }
 
+    /// <summary>A broker whose conversion queue the dashboard shows (none: no queue on the dashboard); read with the cluster token.</summary>
+    public string? Broker { get; set; }
+
     /// <summary>Seconds between a node's heartbeats, as the nodes are configured.</summary>
     public double HeartbeatInterval { get; set; } = 2;
 
@@ -42,6 +45,12 @@ public sealed class CoordinatorOptions
 
     /// <summary>The load above which a server becomes down where no threshold line says otherwise (built-in proxy).</summary>
     public double DownThreshold { get; set; } = Thresholds.Default.Down;
+
+    /// <summary>
+    /// <c>udp://HOST:PORT</c> where the old heartbeat daemon's packets are also taken (its default port was 8001), for
+    /// moving a cluster over one server at a time; <c>localhost</c> listens on 127.0.0.1 and ::1. None by default.
+    /// </summary>
+    public string? SeedHeartbeats { get; set; }
 
     public TimeSpan Interval => TimeSpan.FromSeconds(HeartbeatInterval);
 
@@ -76,6 +85,10 @@ public sealed class CoordinatorOptions
         {
             errors.Add("Coordinator:Proxy (--proxy) must listen on another port than Coordinator:Listen (--listen)");
         }
+        if (Broker is not null && !RoleUrls.IsHttpUrl(Broker))
+        {
+            errors.Add($"Coordinator:Broker (--broker) '{Broker}' is not an http(s) URL, such as http://127.0.0.1:8490");
+        }
         if (NginxConf is not null && !File.Exists(NginxConf))
         {
             errors.Add($"Coordinator:NginxConf (--nginx-conf) '{NginxConf}': no such file");
@@ -103,6 +116,10 @@ public sealed class CoordinatorOptions
         if (!(BackupThreshold >= 0 && DownThreshold >= 0))
         {
             errors.Add("Coordinator:BackupThreshold and Coordinator:DownThreshold must be zero or more");
+        }
+        if (SeedHeartbeats is not null && Seed.SeedEndpoints.TryParse(SeedHeartbeats, out _) is false)
+        {
+            errors.Add($"Coordinator:SeedHeartbeats (--seed-heartbeats) '{SeedHeartbeats}' is not udp://HOST:PORT on an IP address, localhost or *, such as udp://0.0.0.0:8001");
         }
         return errors;
     }

@@ -2,6 +2,7 @@ using System.Text;
 using MediaFleet.Contracts.Coordinator;
 using MediaFleet.Hosting;
 using MediaFleet.Coordinator.Configuration;
+using MediaFleet.Coordinator.Events;
 using MediaFleet.Coordinator.States;
 using MediaFleet.Library.Store;
 
@@ -25,6 +26,7 @@ internal sealed class NginxFileKeeper : BackgroundService
     private readonly CoordinatorOptions _options;
     private readonly TimeProvider _time;
     private readonly CoordinatorMetrics _metrics;
+    private readonly RecentEvents _events;
     private readonly ILogger<NginxFileKeeper> _logger;
     private readonly string _file;
     private readonly Lock _gate = new();
@@ -37,9 +39,12 @@ internal sealed class NginxFileKeeper : BackgroundService
     private string? _failedCandidate;
     private DateTimeOffset _failedAt;
     private string? _loggedTestFailure;
+    private string? _reportedReloadFailure;
 
-    public NginxFileKeeper(ServerRegistry registry, CoordinatorOptions options, TimeProvider time, CoordinatorMetrics metrics, ILogger<NginxFileKeeper> logger)
+    public NginxFileKeeper(
+        ServerRegistry registry, CoordinatorOptions options, TimeProvider time, CoordinatorMetrics metrics, RecentEvents events, ILogger<NginxFileKeeper> logger)
     {
+        _events = events;
         _registry = registry;
         _options = options;
         _time = time;
@@ -117,7 +122,12 @@ internal sealed class NginxFileKeeper : BackgroundService
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Fail($"cannot read {_file}: {e.Message}");
+            var error = $"cannot read {_file}: {e.Message}";
+            if (Describe().LastError != error)
+            {
+                _events.Add(EventKind.Nginx, null, error);
+            }
+            Fail(error);
             Log.Unreadable(_logger, _file, e.Message);
             return;
         }
@@ -125,9 +135,9 @@ internal sealed class NginxFileKeeper : BackgroundService
         var next = NginxUpstreamFile.Rewrite(text, _registry.StateOf);
         if (next == text)
         {
-            if (_reloadPending)
+            if (_reloadPending && await ReloadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await ReloadAsync(cancellationToken).ConfigureAwait(false);
+                _events.Add(EventKind.Nginx, null, "nginx reloaded with the file written before the failed reload");
             }
             return;
         }
@@ -169,6 +179,7 @@ internal sealed class NginxFileKeeper : BackgroundService
             {
                 // Every change makes a new candidate that fails the same way until someone mends nginx: said once.
                 Log.TestFailed(_logger, _file, failure);
+                _events.Add(EventKind.Nginx, null, $"test failed, the file was NOT installed (the previous one stays): {failure}");
                 _loggedTestFailure = failure;
             }
             return;
@@ -176,6 +187,7 @@ internal sealed class NginxFileKeeper : BackgroundService
         if (_loggedTestFailure is not null)
         {
             Log.TestPassesAgain(_logger, _file);
+            _events.Add(EventKind.Nginx, null, "the test passes again");
             _loggedTestFailure = null;
         }
         File.Delete(Previous);
@@ -192,7 +204,9 @@ internal sealed class NginxFileKeeper : BackgroundService
         _reloadPending = true;
         if (await ReloadAsync(cancellationToken).ConfigureAwait(false))
         {
-            Log.Rewritten(_logger, _file, Describe(current, next));
+            var lines = Describe(current, next);
+            Log.Rewritten(_logger, _file, lines);
+            _events.Add(EventKind.Nginx, null, $"file rewritten ({lines}) and nginx reloaded");
         }
     }
 
@@ -204,9 +218,16 @@ internal sealed class NginxFileKeeper : BackgroundService
             _metrics.Nginx("reload_failed");
             Fail(failure);
             Log.ReloadFailed(_logger, failure);
+            if (failure != _reportedReloadFailure)
+            {
+                // Retried on every pass until it works: one event per kind of failure, not one per retry.
+                _events.Add(EventKind.Nginx, null, $"reload failed, will retry: {failure}");
+                _reportedReloadFailure = failure;
+            }
             return false;
         }
         _reloadPending = false;
+        _reportedReloadFailure = null;
         _metrics.Nginx("reloaded");
         lock (_gate)
         {

@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace MediaFleet.Coordinator.Scores;
 
 /// <summary>
-/// The preservation score of DESIGN.md section 9, in one pass over the files: a file's score, the nodes'
-/// minimums and the collection's minimum together. Pure: <c>now</c> is a parameter.
+/// The preservation score of DESIGN.md section 9, in one pass over the files: a file's score, the nodes' and the
+/// sites' minimums and the collection's minimum together. Pure: <c>now</c> is a parameter.
 /// </summary>
 internal static class PreservationScorer
 {
@@ -52,6 +52,8 @@ internal static class PreservationScorer
         // Verified within CheckTtl <=> verified-at ticks above this; never verified is 0 ticks, so never above it.
         var verifiedAfter = Math.Max(now.UtcTicks - settings.CheckTtl.Ticks, 0);
         Span<double> siteSums = stackalloc double[input.Sites.Length];
+        var siteMin = new double[input.Sites.Length];
+        Array.Fill(siteMin, max);
         var scores = new double[files.Count];
         var collection = max;
         var freshLeftOut = 0;
@@ -73,9 +75,14 @@ internal static class PreservationScorer
             ulong heldAt = 0;
             for (var s = 0; s < siteSums.Length; s++)
             {
-                if (siteSums[s] > 0)
+                var siteScore = Math.Min(siteSums[s], max);
+                if (siteScore < siteMin[s])
                 {
-                    sum += Math.Min(siteSums[s], max);
+                    siteMin[s] = siteScore;
+                }
+                if (siteScore > 0)
+                {
+                    sum += siteScore;
                     heldAt |= 1UL << s;
                 }
             }
@@ -105,8 +112,13 @@ internal static class PreservationScorer
         {
             servers[input.Nodes[live[k]].NodeId] = columnMin[k];
         }
+        var siteScores = new Dictionary<string, double>(input.Sites.Length, StringComparer.Ordinal);
+        for (var s = 0; s < input.Sites.Length; s++)
+        {
+            siteScores[input.Sites[s]] = siteMin[s];
+        }
         return new ScoreReport(files, scores, collection, freshLeftOut, servers,
-            Describe(shortfalls, scores, input, liveSites), repairBelow);
+            Describe(shortfalls, scores, input, liveSites), repairBelow) { Sites = siteScores };
     }
 
     private static List<SiteShortfall> Describe(List<(int File, ulong HeldAt)> shortfalls, double[] scores, ScoringInput input, ulong liveSites)

@@ -22,6 +22,9 @@ internal sealed class ScoreKeeper(
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? _latest;
 
+    // The dashboard asks every 2 s per open page; its view changes only with a pass, so it is built once per pass.
+    private (DateTimeOffset At, int Top, DashboardScoreDto View)? _dashboard;
+
     private bool Scored
     {
         get
@@ -70,7 +73,8 @@ internal sealed class ScoreKeeper(
     private void Compute()
     {
         var now = time.GetUtcNow();
-        var servers = registry.Snapshot();
+        // The old daemon's servers (seed heartbeats) hold no MediaFleet catalog: they are not scored.
+        var servers = registry.Snapshot().Where(s => !s.Last.Seed).ToList();
         var primary = registry.TrustedPrimaryId;
         var catalogs = gatherer.Catalogs;
         if (primary is null || !catalogs.TryGetValue(primary, out var truth))
@@ -138,6 +142,47 @@ internal sealed class ScoreKeeper(
             [.. l.Report.FilesBelow(options.MaxScore).Take(worst).Select(f => new FileScoreDto(f.Path.Value, f.Score, Label(f.Score)))],
             [.. l.Report.Shortfalls.Select(s => new RepairDto(s.Path.Value, s.Score, s.HeldAt, s.CouldTake))],
             l.At);
+    }
+
+    /// <summary>
+    /// The dashboard's view of the latest pass: the collection's, each site's and each server's score, and the files
+    /// below RepairBelow (the first <paramref name="top"/>, worst first, and how many there are).
+    /// </summary>
+    public DashboardScoreDto DescribeForDashboard(int top)
+    {
+        var atRiskBelow = options.RepairBelow ?? options.MaxScore;
+        (ScoreReport Report, ScoringInput Input, DateTimeOffset At)? latest;
+        lock (_gate)
+        {
+            latest = _latest;
+            if (latest is { } current && _dashboard is { } cached && cached.At == current.At && cached.Top == top)
+            {
+                return cached.View;
+            }
+        }
+        if (latest is not { } l)
+        {
+            return new DashboardScoreDto(null, ScoreDto.Unknown, options.MaxScore, 0, null, [], [], atRiskBelow, 0, []);
+        }
+        var sites = l.Input.Nodes.ToDictionary(n => n.NodeId, n => n.Site);
+        var atRisk = l.Report.FilesBelow(atRiskBelow);
+        var view = new DashboardScoreDto(
+            l.Report.Collection,
+            Label(l.Report.Collection),
+            options.MaxScore,
+            l.Input.Files.Count,
+            l.At,
+            [.. l.Report.Sites.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SiteScoreDto(s.Key.Length > 0 ? s.Key : null, s.Value, Label(s.Value)))],
+            [.. l.Report.Servers.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new ServerScoreDto(s.Key, sites.GetValueOrDefault(s.Key) is { Length: > 0 } site ? site : null, s.Value, Label(s.Value)))],
+            atRiskBelow,
+            atRisk.Count,
+            [.. atRisk.Take(top).Select(f => new FileScoreDto(f.Path.Value, f.Score, Label(f.Score)))]);
+        lock (_gate)
+        {
+            _dashboard = (l.At, top, view);
+        }
+        return view;
     }
 
     /// <summary>Every file scoring below <paramref name="below"/>, worst first.</summary>

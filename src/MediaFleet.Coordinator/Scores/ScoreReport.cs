@@ -40,6 +40,12 @@ internal sealed class ScoreReport
     /// <summary>Each node's lowest copy score, by node id.</summary>
     public IReadOnlyDictionary<string, double> Servers { get; }
 
+    /// <summary>
+    /// Each site's lowest siteScore over the files (0 to M), by site name ("" for nodes without a site): how well the
+    /// site alone holds the collection; M when there are no files. Every site named by a node is listed.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Sites { get; init; } = new Dictionary<string, double>();
+
     /// <summary>Every file's score, aligned to the <see cref="FileTable"/> index.</summary>
     public ReadOnlySpan<double> FileScores => _fileScores;
 

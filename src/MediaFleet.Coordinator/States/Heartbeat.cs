@@ -1,6 +1,10 @@
 namespace MediaFleet.Coordinator.States;
 
-/// <summary>One heartbeat as DESIGN.md section 6 defines it, plus when the coordinator received it.</summary>
+/// <summary>
+/// One heartbeat as DESIGN.md section 6 defines it, plus when the coordinator received it. A <see cref="Seed"/>
+/// heartbeat came from the old heartbeat daemon over UDP: its address is the sender's IP (it matches the server lines
+/// of that IP), its version counts in the old daemon's numbering, and it has no MediaFleet API to gather or proxy to.
+/// </summary>
 internal sealed record Heartbeat(
     string Id,
     string Address,
@@ -15,4 +19,7 @@ internal sealed record Heartbeat(
     long Missing,
     long FreeBytes,
     DateTimeOffset SentAt,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt)
+{
+    public bool Seed { get; init; }
+}

@@ -16,13 +16,13 @@ internal sealed class ServerRegistry
     private readonly CoordinatorOptions _options;
     private readonly TimeProvider _time;
     private ILookup<string, Thresholds> _lineThresholds = Array.Empty<ServerLine>().ToLookup(l => l.Address, l => l.Thresholds);
+    private ILookup<string, Thresholds> _hostThresholds = Array.Empty<ServerLine>().ToLookup(l => l.Address, l => l.Thresholds);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReadOnlyList<string> _conflict = [];
-    private string? _primaryId;
 
-    // The trusted primary's versions as it reported them, oldest first: the last one reported DownAfter ago or more
-    // (the floor), then every later one.
-    private readonly List<(DateTimeOffset At, long Version)> _primaryVersions = [];
+    // MediaFleet nodes and the old daemon's (seed) servers each have their own primary: their versions do not compare.
+    private readonly PrimaryVersions _primary = new();
+    private readonly PrimaryVersions _seedPrimary = new();
 
     public ServerRegistry(CoordinatorOptions options, TimeProvider time)
     {
@@ -58,7 +58,19 @@ internal sealed class ServerRegistry
         {
             lock (_gate)
             {
-                return ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last), _time.GetUtcNow(), _options.SilenceLimit).Trusted?.Id;
+                return ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last).Where(h => !h.Seed), _time.GetUtcNow(), _options.SilenceLimit).Trusted?.Id;
+            }
+        }
+    }
+
+    /// <summary>The old daemon's primary trusted now (among seed heartbeats), or null.</summary>
+    public Heartbeat? TrustedSeedPrimary
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last).Where(h => h.Seed), _time.GetUtcNow(), _options.SilenceLimit).Trusted;
             }
         }
     }
@@ -82,7 +94,7 @@ internal sealed class ServerRegistry
             server.Last = heartbeat;
             _idByAddress[heartbeat.Address] = heartbeat.Id;
 
-            var primaryVersion = ChoosePrimary(now);
+            var primaryVersion = ChoosePrimary(now, heartbeat.Seed);
             // A server first heard of during the grace is taken as it reports (the coordinator itself just started);
             // after it, a newcomer starts down and earns its way up like any recovering server.
             var startDown = isNew && ServerStateRules.MayChange(StartedAt, now, _options.SilenceLimit);
@@ -119,7 +131,8 @@ internal sealed class ServerRegistry
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            ChoosePrimary(now);
+            ChoosePrimary(now, seed: false);
+            ChoosePrimary(now, seed: true);
             var changed = false;
             foreach (var server in _servers.Values)
             {
@@ -154,6 +167,7 @@ internal sealed class ServerRegistry
         lock (_gate)
         {
             _lineThresholds = lines.ToLookup(l => l.Address, l => l.Thresholds, StringComparer.Ordinal);
+            _hostThresholds = lines.ToLookup(l => HostOf(l.Address), l => l.Thresholds, StringComparer.Ordinal);
         }
     }
 
@@ -162,7 +176,9 @@ internal sealed class ServerRegistry
     {
         lock (_gate)
         {
-            if (!_idByAddress.TryGetValue(line.Address, out var id))
+            // A line names HOST:PORT; a seed server is known by its IP alone.
+            if (!_idByAddress.TryGetValue(line.Address, out var id)
+                && !(_idByAddress.TryGetValue(HostOf(line.Address), out id) && _servers[id].Last.Seed))
             {
                 return ServerState.Down;
             }
@@ -201,6 +217,7 @@ internal sealed class ServerRegistry
         lock (_gate)
         {
             var byState = _servers.Values
+                .Where(s => !s.Last.Seed)
                 .Select(s => (s.Last, State: Lead(s).Damped.Published))
                 .Where(s => s.State != ServerState.Down)
                 .OrderBy(s => s.Last.Id, StringComparer.Ordinal)
@@ -224,38 +241,67 @@ internal sealed class ServerRegistry
     /// is not marked stale (and nginx reloaded twice) for a change it applies within a few heartbeats. Records a
     /// conflict of two claimants.
     /// </summary>
-    private PrimaryVersion ChoosePrimary(DateTimeOffset now)
+    private PrimaryVersion ChoosePrimary(DateTimeOffset now, bool seed)
     {
-        var choice = ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last), now, _options.SilenceLimit);
-        _conflict = choice.ConflictIds;
-        if (choice.Trusted is not { } primary)
+        var choice = ServerStateRules.ChoosePrimary(_servers.Values.Select(s => s.Last).Where(h => h.Seed == seed), now, _options.SilenceLimit);
+        if (!seed)
         {
-            return default;
+            _conflict = choice.ConflictIds;
         }
-        if (primary.Id != _primaryId)
-        {
-            _primaryId = primary.Id;
-            _primaryVersions.Clear();
-        }
-        if (_primaryVersions.Count == 0 || _primaryVersions[^1].Version != primary.Version)
-        {
-            _primaryVersions.Add((primary.ReceivedAt, primary.Version));
-        }
-        var floorAt = now - _options.SilenceLimit;
-        while (_primaryVersions.Count > 1 && _primaryVersions[1].At <= floorAt)
-        {
-            _primaryVersions.RemoveAt(0);
-        }
-        return new PrimaryVersion(primary.Version, _primaryVersions[0].Version);
+        return choice.Trusted is { } primary ? (seed ? _seedPrimary : _primary).Track(primary, now, _options.SilenceLimit) : default;
     }
 
     private readonly record struct PrimaryVersion(long? Current, long? Floor);
 
-    /// <summary>The thresholds that apply to an address: those of its lines, the first one leading; else the defaults.</summary>
+    /// <summary>A trusted primary's versions as it reported them, oldest first: the last one reported DownAfter ago or more (the floor), then every later one.</summary>
+    private sealed class PrimaryVersions
+    {
+        private readonly List<(DateTimeOffset At, long Version)> _versions = [];
+        private string? _id;
+
+        public PrimaryVersion Track(Heartbeat primary, DateTimeOffset now, TimeSpan downAfter)
+        {
+            if (primary.Id != _id)
+            {
+                _id = primary.Id;
+                _versions.Clear();
+            }
+            if (_versions.Count == 0 || _versions[^1].Version != primary.Version)
+            {
+                _versions.Add((primary.ReceivedAt, primary.Version));
+            }
+            var floorAt = now - downAfter;
+            while (_versions.Count > 1 && _versions[1].At <= floorAt)
+            {
+                _versions.RemoveAt(0);
+            }
+            return new PrimaryVersion(primary.Version, _versions[0].Version);
+        }
+    }
+
+    /// <summary>
+    /// The thresholds that apply to an address: those of its lines, the first one leading (for a seed server's bare IP,
+    /// those of the lines on that IP); else the defaults.
+    /// </summary>
     private List<Thresholds> ThresholdsOf(string address)
     {
         var fromLines = _lineThresholds[address].Distinct().ToList();
+        if (fromLines.Count == 0 && HostOf(address) == address)
+        {
+            fromLines = _hostThresholds[address].Distinct().ToList();
+        }
         return fromLines.Count > 0 ? fromLines : [_options.DefaultThresholds];
+    }
+
+    /// <summary>The host of <c>HOST:PORT</c> or <c>[V6]:PORT</c>, without brackets; a bare IPv4 or IPv6 address as it is.</summary>
+    internal static string HostOf(string address)
+    {
+        if (address.StartsWith('[') && address.IndexOf(']', StringComparison.Ordinal) is var end and > 0)
+        {
+            return address[1..end];
+        }
+        var colon = address.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && colon == address.LastIndexOf(':') ? address[..colon] : address;
     }
 
     /// <summary>
@@ -269,7 +315,7 @@ internal sealed class ServerRegistry
         if (!server.States.TryGetValue(thresholds, out var tracked))
         {
             var now = _time.GetUtcNow();
-            var primary = ChoosePrimary(now);
+            var primary = ChoosePrimary(now, server.Last.Seed);
             var decision = ServerStateRules.Decide(server.Last, thresholds, primary.Current, now, _options.SilenceLimit, primary.Floor);
             tracked = new Tracked(DampedState.Settled(decision.State), decision);
             server.States[thresholds] = tracked;

@@ -44,6 +44,12 @@ public sealed record DownloadRequest
 
     /// <summary>Hears of each attempt that the server let resume (206).</summary>
     public Action? Resumed { get; init; }
+
+    /// <summary>
+    /// Whether the finished file is fsynced (the default). False only for a caller that makes it durable itself before
+    /// anything points at it, e.g. with one <c>syncfs</c> for a batch of small files.
+    /// </summary>
+    public bool FlushToDisk { get; init; } = true;
 }
 
 /// <summary>A download's progress: <paramref name="Received"/> bytes are in the partial file of <paramref name="Total"/> (null: unknown), <paramref name="Chunk"/> of them just now.</summary>

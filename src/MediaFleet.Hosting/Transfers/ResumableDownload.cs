@@ -203,7 +203,7 @@ public static class ResumableDownload
                 await using var body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(linked).ConfigureAwait(false), silence, idle);
                 await using var file = new FileStream(partial, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
                 Action<int>? written = progress is null ? null : chunk => progress(new DownloadProgress(received += chunk, total, chunk));
-                return await HashingCopier.CopyAsync(body, file, request.Budget?.Invoke() ?? long.MaxValue, hash, written, linked).ConfigureAwait(false);
+                return await HashingCopier.CopyAsync(body, file, request.Budget?.Invoke() ?? long.MaxValue, hash, written, linked, request.FlushToDisk).ConfigureAwait(false);
             }
             catch (InsufficientStorageException e)
             {

@@ -56,7 +56,11 @@ public static class HashingCopier
     /// mid-chunk, the bytes that did arrive are written and hashed before the failure is rethrown, so a resumed
     /// transfer goes on from the last byte received, not from the last whole buffer.
     /// </summary>
-    public static async Task<long> CopyAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
+    /// <param name="flushToDisk">
+    /// False leaves the bytes in the page cache for a caller that makes a whole batch durable at once
+    /// (<see cref="Durability.SyncFileSystem"/>) before anything points at them.
+    /// </param>
+    public static async Task<long> CopyAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken, bool flushToDisk = true)
     {
         // A library of artwork, subtitles and music is mostly files of a few KiB, many in flight at once: they take one
         // small pooled buffer, not the 2 MiB of pinned buffers of the double-buffered copy below.
@@ -77,11 +81,11 @@ public static class HashingCopier
             failure?.Throw();
             if (read < SmallSize)
             {
-                target.Flush(flushToDisk: true);
+                target.Flush(flushToDisk);
                 return read;
             }
             // A larger source: the rest follows at a block-aligned offset, so it can still bypass the page cache.
-            return read + await CopyLargeAsync(source, target, budget - read, hash, written, cancellationToken).ConfigureAwait(false);
+            return read + await CopyLargeAsync(source, target, budget - read, hash, written, flushToDisk, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -89,7 +93,7 @@ public static class HashingCopier
         }
     }
 
-    private static async Task<long> CopyLargeAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, CancellationToken cancellationToken)
+    private static async Task<long> CopyLargeAsync(Stream source, FileStream target, long budget, IncrementalHash hash, Action<int>? written, bool flushToDisk, CancellationToken cancellationToken)
     {
         var (currentArray, current) = Rent();
         var (otherArray, other) = Rent();
@@ -161,7 +165,7 @@ public static class HashingCopier
                 written?.Invoke(previous);
                 previous = 0;
             }
-            target.Flush(flushToDisk: true);
+            target.Flush(flushToDisk);
             return length;
         }
         finally

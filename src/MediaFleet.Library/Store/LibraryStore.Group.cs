@@ -10,8 +10,9 @@ namespace MediaFleet.Library.Store;
 /// Group commit for puts of files that are complete already (a verified transfer, a file kept in place, an adopted one):
 /// they queue, and whoever holds the writer lock takes the whole queue at once, with one transaction for the intents,
 /// renames, one fsync per folder, and one transaction for the rows. Every rule of DESIGN.md section 2 holds for each
-/// file (its bytes were fsynced before it queued; nothing is committed before its rename is durable); what a batch
-/// saves is the fsyncs of SQLite and of folders, which a run of small files otherwise pays per file.
+/// file (its bytes are on disk before its rename: fsynced before it queued, or, for a transfer that left them in the
+/// page cache, by one syncfs of the group; nothing is committed before its rename is durable); what a batch saves is
+/// the fsyncs of SQLite, of folders and of small files, which a run of small files otherwise pays per file.
 /// </summary>
 public sealed partial class LibraryStore
 {
@@ -37,6 +38,7 @@ public sealed partial class LibraryStore
         public DataVersion? Version { get; } = version;
         public string? Partial { get; init; }
         public bool OnlyWhileMissing { get; init; }
+        public bool BytesFlushed { get; init; } = true;
         public DateTimeOffset Modified { get; init; }
         public TaskCompletionSource<WriteResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public long? Intent { get; set; }
@@ -90,6 +92,10 @@ public sealed partial class LibraryStore
             if (installs.Count > 0 && !RecordIntents(installs))
             {
                 group.RemoveAll(p => p.Kind == GroupedKind.Install);
+            }
+            else
+            {
+                FlushBytes(installs);
             }
             InstallAll(group);
             group.RemoveAll(p => p.Done.Task.IsCompleted);
@@ -173,11 +179,45 @@ public sealed partial class LibraryStore
         return true;
     }
 
+    /// <summary>
+    /// Puts on disk the bytes of the installs whose transfer left them in the page cache: one syncfs for all of them
+    /// (a journal commit and a disk flush for the group rather than one per file). When it fails, their partials go (a
+    /// second syncfs would not report the same lost write again) and each hears the failure; the others go on.
+    /// </summary>
+    private void FlushBytes(List<GroupedPut> installs)
+    {
+        var unflushed = installs.Where(p => !p.BytesFlushed).ToList();
+        if (unflushed.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (!Durability.SyncFileSystem(Root.TempFolder))
+            {
+                foreach (var put in unflushed)
+                {
+                    using var file = new FileStream(put.Partial!, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+                    file.Flush(flushToDisk: true);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            foreach (var put in unflushed)
+            {
+                TryDropIntent(put.Intent!.Value);
+                TryDeleteIfExists(put.Partial!);
+                put.Done.TrySetException(new IOException("the transferred bytes could not be flushed to disk: " + e.Message, e));
+            }
+        }
+    }
+
     /// <summary>Renames every install into place, then fsyncs each folder once.</summary>
     private void InstallAll(List<GroupedPut> group)
     {
         var folders = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var put in group.Where(p => p.Kind == GroupedKind.Install))
+        foreach (var put in group.Where(p => p.Kind == GroupedKind.Install && !p.Done.Task.IsCompleted))
         {
             try
             {

@@ -33,11 +33,20 @@ public sealed partial class LibraryStore
 
     /// <summary>
     /// Installs a completely transferred and verified file (its digest was checked on the way) as
-    /// <paramref name="version"/>: fsync, rename, fsync folder, catalog commit.
+    /// <paramref name="version"/>: its bytes on disk, rename, fsync folder, catalog commit.
     /// </summary>
+    /// <param name="bytesFlushed">
+    /// Whether the partial was fsynced already; false for a small transfer that left its bytes in the page cache, which
+    /// its group then flushes with one syncfs before the rename.
+    /// </param>
     /// <param name="onlyWhileMissing">A retry: install only while the path is still listed missing at this version.</param>
-    public Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, CancellationToken cancellationToken, bool onlyWhileMissing = false) =>
-        CommitGroupedAsync(new GroupedPut(GroupedKind.Install, path, sha256, new FileInfo(partial).Length, version) { Partial = partial, OnlyWhileMissing = onlyWhileMissing }, cancellationToken);
+    public Task<WriteResult> InstallVerifiedAsync(LibraryPath path, string partial, Sha256Digest sha256, DataVersion version, bool bytesFlushed, CancellationToken cancellationToken, bool onlyWhileMissing = false) =>
+        CommitGroupedAsync(new GroupedPut(GroupedKind.Install, path, sha256, new FileInfo(partial).Length, version)
+        {
+            Partial = partial,
+            OnlyWhileMissing = onlyWhileMissing,
+            BytesFlushed = bytesFlushed,
+        }, cancellationToken);
 
     /// <summary>Whether a later change than <paramref name="version"/> already decided what the path holds.</summary>
     private bool IsSettledLater(LibraryPath path, DataVersion version, bool onlyWhileMissing) =>
@@ -64,7 +73,7 @@ public sealed partial class LibraryStore
             }
             try
             {
-                return await InstallVerifiedAsync(path, copy.TempPath, copy.Sha256, version, cancellationToken, onlyWhileMissing).ConfigureAwait(false);
+                return await InstallVerifiedAsync(path, copy.TempPath, copy.Sha256, version, bytesFlushed: true, cancellationToken, onlyWhileMissing).ConfigureAwait(false);
             }
             catch (InsufficientStorageException e)
             {

@@ -57,7 +57,7 @@ internal sealed class Healer(LibraryStore store, NodeOptions options, ClusterHtt
             using var http = cluster.Create(new Uri(url));
             try
             {
-                var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken).ConfigureAwait(false);
+                var partial = await PeerFetch.FetchAsync(http, name, store, metrics, path, missing.Sha256!.Value, null, flushToDisk: true, TimeSpan.FromSeconds(options.TransferIdleSeconds), time, cancellationToken).ConfigureAwait(false);
                 var healed = await store.HealAsync(path, partial, missing.Sha256!.Value, cancellationToken).ConfigureAwait(false);
                 if (healed.Outcome != HealOutcome.Blocked)
                 {

@@ -226,8 +226,10 @@ public sealed partial class Follower(
                     return true;
                 }
             }
-            var partial = await upstream.FetchAsync(path, sha256, size, cancellationToken).ConfigureAwait(false);
-            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, cancellationToken, retry).ConfigureAwait(false);
+            // A small file's fsync costs more than its transfer: its group commit flushes all of them with one syncfs.
+            var flush = size is not (>= 0 and <= SmallFile);
+            var partial = await upstream.FetchAsync(path, sha256, size, flush, cancellationToken).ConfigureAwait(false);
+            var result = await store.InstallVerifiedAsync(path, partial, sha256, version, bytesFlushed: flush, cancellationToken, retry).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 throw new TransferFailedException(result.Detail ?? result.Status.ToString());

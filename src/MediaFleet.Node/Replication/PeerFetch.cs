@@ -19,8 +19,9 @@ internal static class PeerFetch
     /// Returns the partial file, complete and verified; throws <see cref="TransferFailedException"/> with the reason
     /// (naming <paramref name="source"/>) otherwise.
     /// </summary>
+    /// <param name="flushToDisk">False leaves the bytes in the page cache for an install that flushes its group at once.</param>
     public static async Task<string> FetchAsync(HttpClient http, string source, LibraryStore store, NodeMetrics metrics, LibraryPath path, Sha256Digest sha256, long? size,
-        TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
+        bool flushToDisk, TimeSpan idle, TimeProvider time, CancellationToken cancellationToken)
     {
         var request = new DownloadRequest
         {
@@ -34,6 +35,7 @@ internal static class PeerFetch
             Budget = () => store.FreeBytes - store.ReserveBytes,
             Progress = p => metrics.Transferred(p.Chunk),
             Resumed = metrics.Resumed,
+            FlushToDisk = flushToDisk,
         };
         try
         {

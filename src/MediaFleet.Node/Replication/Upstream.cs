@@ -75,8 +75,9 @@ public sealed class Upstream : IDisposable
     /// Range + If-Range when an earlier attempt left bytes, hashing on the way. Returns the partial file,
     /// complete and verified; throws <see cref="TransferFailedException"/> with the reason otherwise.
     /// </summary>
-    public Task<string> FetchAsync(LibraryPath path, Sha256Digest sha256, long? size, CancellationToken cancellationToken) =>
-        PeerFetch.FetchAsync(_http, "upstream", _store, _metrics, path, sha256, size, _transferIdle, _time, cancellationToken);
+    /// <param name="flushToDisk">False leaves the bytes in the page cache for an install that flushes its group at once.</param>
+    public Task<string> FetchAsync(LibraryPath path, Sha256Digest sha256, long? size, bool flushToDisk, CancellationToken cancellationToken) =>
+        PeerFetch.FetchAsync(_http, "upstream", _store, _metrics, path, sha256, size, flushToDisk, _transferIdle, _time, cancellationToken);
 
     /// <summary>Streams <c>GET/HEAD /files/{path}</c> from upstream to a client (read-through for a missing file).</summary>
     public async Task ProxyAsync(HttpContext context, LibraryPath path)

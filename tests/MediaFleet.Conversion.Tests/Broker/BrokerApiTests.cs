@@ -248,14 +248,48 @@ public sealed class BrokerApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Page_IsHtmlThatReadsTheJobsRoute_WithNoExternalAssets()
+    public async Task Page_IsOneSelfContainedPage_ThatPollsTheQueueRoute()
     {
-        var html = await Http.GetStringAsync("/");
+        using var response = await Http.GetAsync("/");
+        var html = await response.Content.ReadAsStringAsync();
 
-        Assert.Contains("<table", html, StringComparison.Ordinal);
-        Assert.Contains("v1/jobs", html, StringComparison.Ordinal);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("mf.poll('v1/queue'", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("innerHTML", html, StringComparison.Ordinal);
+        Assert.StartsWith("default-src 'none'; script-src 'sha256-", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Queue_CountsEveryState_ListsTheRunningAndTheNewestJobs_UpToTheLimit()
+    {
+        var tone = await Clips.ToneAsync(_files.Path);
+        var still = await Clips.StillAsync(_files.Path);
+        using var a = await PostAsync("profile=opus&name=a.wav", tone, client: "c1");
+        using var b = await PostAsync("profile=webp&name=b.png", still, client: "c2");
+        using var c = await PostAsync("profile=mp3&name=c.wav", tone, client: "c3");
+        var second = JsonSerializer.Deserialize(await b.Content.ReadAsStringAsync(), ConversionJson.Default.JobDto)!;
+        await _broker.Client.CancelAsync(second.Id, default);
+
+        var queue = await _broker.Client.GetQueueAsync(2, default);
+
+        Assert.Equal(JobStates.All, queue.Counts.Keys);
+        Assert.Equal([2L, 0L, 0L, 0L, 1L], queue.Counts.Values);
+        Assert.Equal(["c.wav", "b.png"], queue.Latest.Select(j => j.Name));
+        Assert.Empty(queue.Running);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    [InlineData("many")]
+    public async Task Queue_ALimitOutOfRange_Is400(string limit)
+    {
+        using var response = await Http.GetAsync("v1/queue?limit=" + limit);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid-request", await SlugOf(response));
     }
 
     [Fact]

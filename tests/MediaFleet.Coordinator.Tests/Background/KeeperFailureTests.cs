@@ -37,6 +37,8 @@ public sealed class KeeperFailureTests
         await kept.FileIsAsync(Drained);
         await kept.ReloadsAreAsync(2);
         Assert.Null((await kept.NginxAsync()).LastError);
+        // The loop says it recovered once the pass returns, just after the reload the test saw.
+        await Eventually.TrueAsync(() => logs.WithId(5001).Any(), "the recovery to be logged");
         Assert.Single(logs.WithId(5000));
         Assert.Single(logs.WithId(5001));
     }

@@ -32,14 +32,22 @@ public sealed class CoordinatorOptionsTests
     [Fact]
     public void From_Configuration_BindsEverySetting()
     {
-        var options = Bind(("Listen", "http://0.0.0.0:9000"), ("Proxy", "http://[::]:9001"), ("HeartbeatInterval", "0.5"),
+        var options = Bind(("Listen", "http://0.0.0.0:9000"), ("Proxy", "http://[::]:9001"), ("Broker", "https://broker.example:8490"), ("HeartbeatInterval", "0.5"),
             ("DownAfter", "4"), ("RecoverAfter", "5"), ("ReloadDebounce", "0"), ("BackupThreshold", "1.2"), ("DownThreshold", "3"));
 
         Assert.Empty(options.Validate());
-        Assert.Equal(("http://0.0.0.0:9000", "http://[::]:9001"), (options.Listen, options.Proxy));
+        Assert.Equal(("http://0.0.0.0:9000", "http://[::]:9001", "https://broker.example:8490"), (options.Listen, options.Proxy, options.Broker));
         Assert.Equal((TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(4), 5, TimeSpan.Zero), (options.Interval, options.SilenceLimit, options.RecoverAfter, options.Debounce));
         Assert.Equal((1.2, 3.0), (options.BackupThreshold, options.DownThreshold));
     }
+
+    [Theory]
+    [InlineData("udp://0.0.0.0:8001")]
+    [InlineData("udp://[::1]:8001")]
+    [InlineData("udp://localhost:8001")]
+    [InlineData("udp://*:8001")]
+    public void Validate_SeedHeartbeatsOnAnAddressAndPort_IsValid(string url) =>
+        Assert.Empty(Bind(("SeedHeartbeats", url)).Validate());
 
     [Theory]
     [InlineData("Listen", "localhost:8460", "Coordinator:Listen")]
@@ -52,6 +60,14 @@ public sealed class CoordinatorOptionsTests
     [InlineData("Proxy", "http://127.0.0.1:8460", "Coordinator:Proxy (--proxy) must listen on another port")]
     [InlineData("Proxy", "http://127.0.0.1:8460/", "Coordinator:Proxy (--proxy) must listen on another port")]
     [InlineData("Proxy", "http://0.0.0.0:8460", "Coordinator:Proxy (--proxy) must listen on another port")]
+    [InlineData("Broker", "127.0.0.1:8490", "Coordinator:Broker (--broker) '127.0.0.1:8490' is not an http(s) URL")]
+    [InlineData("Broker", "ftp://127.0.0.1:8490", "Coordinator:Broker (--broker)")]
+    [InlineData("Broker", "", "Coordinator:Broker (--broker)")]
+    [InlineData("SeedHeartbeats", "127.0.0.1:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://127.0.0.1", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "http://127.0.0.1:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://lb.local:8001", "Coordinator:SeedHeartbeats")]
+    [InlineData("SeedHeartbeats", "udp://127.0.0.1:8001/x", "Coordinator:SeedHeartbeats")]
     [InlineData("HeartbeatInterval", "0", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "-2", "Coordinator:HeartbeatInterval")]
     [InlineData("HeartbeatInterval", "3601", "Coordinator:HeartbeatInterval")]

@@ -53,7 +53,7 @@ internal sealed class KeptNginxFile : IAsyncDisposable
     /// </summary>
     public static async Task<KeptNginxFile> StartAsync(
         string text, double downAfter = 2, double debounce = 0.5, Func<TempFolder, string>? test = null, Action<TempFolder, string>? before = null,
-        CapturedLogs? logs = null)
+        CapturedLogs? logs = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var folder = new TempFolder("mfleet-nginx-");
         var kept = new KeptNginxFile(folder, folder.Combine("nginx.conf"), TimeSpan.FromSeconds(downAfter));
@@ -65,7 +65,7 @@ internal sealed class KeptNginxFile : IAsyncDisposable
             {
                 File.Create(kept.OkFile).Dispose();
             }
-            kept.Coordinator = await TestCoordinator.StartAsync(new Dictionary<string, string?>
+            var all = new Dictionary<string, string?>
             {
                 ["Coordinator:NginxConf"] = kept.Path,
                 ["Coordinator:NginxTest"] = test?.Invoke(folder) ?? CountingTest(folder),
@@ -73,7 +73,12 @@ internal sealed class KeptNginxFile : IAsyncDisposable
                 ["Coordinator:HeartbeatInterval"] = "0.5",
                 ["Coordinator:DownAfter"] = downAfter.ToString(CultureInfo.InvariantCulture),
                 ["Coordinator:ReloadDebounce"] = debounce.ToString(CultureInfo.InvariantCulture),
-            }, logs);
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                all[key] = value;
+            }
+            kept.Coordinator = await TestCoordinator.StartAsync(all, logs);
             // Ten heartbeats per DownAfter at least: a busy machine must not make a node look silent.
             kept.Pump = new HeartbeatPump(kept.Coordinator.Client, TimeSpan.FromMilliseconds(100));
             return kept;

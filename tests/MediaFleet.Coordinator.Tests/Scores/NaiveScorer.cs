@@ -11,6 +11,7 @@ internal static class NaiveScorer
     public sealed record Result(
         double Collection,
         Dictionary<string, double> Servers,
+        Dictionary<string, double> Sites,
         double[] Files,
         List<(int File, string[] HeldAt, string[] CouldTake)> Shortfalls);
 
@@ -37,6 +38,7 @@ internal static class NaiveScorer
 
         var scores = files.Select(FileScore).ToArray();
         var servers = nodes.ToDictionary(n => n.NodeId, n => files.Count == 0 ? m : files.Min(f => CopyScore(f, n)));
+        var siteScores = sites.ToDictionary(s => s, s => files.Count == 0 ? m : files.Min(f => SiteScore(f, s)));
         var counted = files
             .Where(f => !(scores[f] < m / 2 && now - input.Files.IngestedAt[f] < settings.UploadTtl))
             .Select(f => scores[f])
@@ -49,7 +51,7 @@ internal static class NaiveScorer
             .Select(x => (x.File, x.HeldAt,
                 sites.Where(s => !x.HeldAt.Contains(s) && nodes.Any(n => n.Site == s && Live(n))).ToArray()))
             .ToList();
-        return new Result(collection, servers, scores, shortfalls);
+        return new Result(collection, servers, siteScores, scores, shortfalls);
     }
 
     public static int[] FilesBelow(double[] scores, double threshold) =>

@@ -25,6 +25,7 @@ public sealed class ScorePropertyTests
             Assert.True(naive.Files.SequenceEqual(fast.FileScores.ToArray()), context);
             Assert.True(naive.Collection == fast.Collection, context);
             Assert.True(naive.Servers.Count == fast.Servers.Count && naive.Servers.All(s => fast.Servers[s.Key] == s.Value), context);
+            Assert.True(naive.Sites.Count == fast.Sites.Count && naive.Sites.All(s => fast.Sites[s.Key] == s.Value), context);
             Assert.True(
                 naive.Shortfalls.Select(s => (s.File, string.Join(',', s.HeldAt), string.Join(',', s.CouldTake)))
                     .SequenceEqual(fast.Shortfalls.Select(s => (s.Index, string.Join(',', s.HeldAt), string.Join(',', s.CouldTake)))),
