@@ -197,6 +197,26 @@ public sealed class DoctorCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Doctor_Role_ChecksThatSectionOnly()
+    {
+        var config = WriteConfig("both.json", new
+        {
+            Node = new { Primary = true }, // no Data: the node's settings would fail
+            Coordinator = new { Listen = "http://127.0.0.1:0" },
+            Auth = new { Token = TestNode.Token },
+        });
+
+        var all = await CliRun.RunAsync("doctor", "--config", config);
+        var coordinatorOnly = await CliRun.RunAsync("doctor", "--config", config, "--role", "coordinator");
+
+        Assert.Equal(3, all.ExitCode);
+        Assert.Contains(all.Lines, l => l.StartsWith("FAIL  node settings: Node:Data (--data) is required", StringComparison.Ordinal));
+        Assert.True(coordinatorOnly.ExitCode == 0, coordinatorOnly.Out);
+        Assert.Contains(coordinatorOnly.Lines, l => l.StartsWith("ok    coordinator listen:", StringComparison.Ordinal));
+        Assert.DoesNotContain(coordinatorOnly.Lines, l => l.Contains(" node ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Doctor_ConfigWithoutARoleSection_Exits2()
     {
         var config = WriteConfig("auth.json", new { Auth = new { Token = TestNode.Token } });

@@ -28,7 +28,14 @@ internal static class DoctorCommand
         {
             Description = "check this role only: node, coordinator, broker or worker (default: every role section of --config, or of the MFLEET_ variables without it)",
         };
-        role.AcceptOnlyFromAmong("node", "coordinator", "broker", "worker");
+        // Its own message: AcceptOnlyFromAmong's lists the values on lines of their own, and an error is one line.
+        role.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } name && !Examination.Roles.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"--role '{name}' is not a role: node, coordinator, broker or worker");
+            }
+        });
         var json = Common.JsonOption();
         var command = new Command("doctor", "check a role's configuration here: token, folders, free space, ports, the roles it talks to, clocks, nginx -t, ffmpeg; exit 3 when a check fails")
             { config, role, json };
