@@ -43,11 +43,14 @@ internal sealed class CoordinatorMetrics : IDisposable
                 ServerTags(s.Last, new KeyValuePair<string, object?>("state", ServerRegistry.Name(state)))))),
             "{server}", "1 for the state each server is published in (up, backup, down), 0 for the others");
         _meter.CreateObservableGauge("mfleet.coordinator.server.lag", () => Lag(registry),
-            "{version}", "Data versions each server is behind the trusted primary's last heartbeat (absent while no primary is heard)");
+            "{version}", "Data versions each server is behind its primary's last heartbeat (an old daemon's behind the old primary; absent while no primary is heard)");
+        // The old daemon's packets (--seed-heartbeats) say nothing of missing files or free space: no series, not a 0.
         _meter.CreateObservableGauge("mfleet.coordinator.server.missing", () => registry.Snapshot()
+                .Where(s => !s.Last.Seed)
                 .Select(s => new Measurement<long>(s.Last.Missing, ServerTags(s.Last))),
             "{file}", "Files each server should hold and does not yet, as its last heartbeat said");
         _meter.CreateObservableGauge("mfleet.coordinator.server.free", () => registry.Snapshot()
+                .Where(s => !s.Last.Seed)
                 .Select(s => new Measurement<long>(s.Last.FreeBytes, ServerTags(s.Last))),
             "By", "Free bytes on each server's library disk, as its last heartbeat said");
         _meter.CreateObservableGauge("mfleet.score.collection", () => scores.Gauges() is { } g ? [new Measurement<double>(g.Collection)] : Array.Empty<Measurement<double>>(),
@@ -65,16 +68,21 @@ internal sealed class CoordinatorMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
+    /// <summary>
+    /// Each server's versions behind its primary: a MediaFleet node's behind the trusted primary, an old daemon's
+    /// (--seed-heartbeats) behind the old daemon's primary, since the two numberings are not comparable.
+    /// </summary>
     private static IEnumerable<Measurement<long>> Lag(ServerRegistry registry)
     {
         var servers = registry.Snapshot();
         var primaryId = registry.TrustedPrimaryId;
-        if (servers.FirstOrDefault(s => s.Last.Id == primaryId) is not { } primary)
-        {
-            return [];
-        }
+        var primaryVersion = servers.FirstOrDefault(s => s.Last.Id == primaryId)?.Last.Version;
+        var seedVersion = registry.TrustedSeedPrimary?.Version;
         // A follower that heard of a change before the primary's next heartbeat is ahead, not behind: 0.
-        return servers.Select(s => new Measurement<long>(Math.Max(0, primary.Last.Version - s.Last.Version), ServerTags(s.Last)));
+        return servers
+            .Select(s => (s.Last, Primary: s.Last.Seed ? seedVersion : primaryVersion))
+            .Where(s => s.Primary is not null)
+            .Select(s => new Measurement<long>(Math.Max(0, s.Primary!.Value - s.Last.Version), ServerTags(s.Last)));
     }
 
     private static KeyValuePair<string, object?>[] ServerTags(Heartbeat last, params KeyValuePair<string, object?>[] more) =>
