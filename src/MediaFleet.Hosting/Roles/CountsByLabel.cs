@@ -1,40 +1,35 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace MediaFleet.Hosting;
 
 /// <summary>
-/// Counts by one label whose values are known up front, read by an observable counter. Every value is exported from
-/// the first scrape on, at 0 until it first happens: Prometheus' <c>increase()</c> sees no rise in a series whose
-/// first sample is already 1, so an alert on the first failed test or failed job would never fire.
+/// Counts by one label, read by an observable counter. The values known up front are exported from the first scrape
+/// on, at 0 until they first happen: Prometheus' <c>increase()</c> sees no rise in a series whose first sample is
+/// already 1, so an alert on the first failed test or failed job would never fire. Other values count from their
+/// first occurrence.
 /// </summary>
 public sealed class CountsByLabel
 {
     private readonly string _label;
-    private readonly string[] _values;
-    private readonly long[] _counts;
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
 
-    public CountsByLabel(string label, params string[] values)
+    public CountsByLabel(string label, params string[] known)
     {
         _label = label;
-        _values = values;
-        _counts = new long[values.Length];
+        foreach (var value in known)
+        {
+            _counts[value] = 0;
+        }
     }
 
-    /// <summary>Counts one <paramref name="value"/>, which must be one of those given at construction.</summary>
-    public void Add(string value)
-    {
-        var index = Array.IndexOf(_values, value);
-        if (index < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(value), value, $"not a known value of {_label}");
-        }
-        Interlocked.Increment(ref _counts[index]);
-    }
+    /// <summary>Counts one <paramref name="value"/>.</summary>
+    public void Add(string value) => _counts.AddOrUpdate(value, 1, (_, count) => count + 1);
 
     /// <summary>The count of <paramref name="value"/> so far.</summary>
-    public long this[string value] => Interlocked.Read(ref _counts[Array.IndexOf(_values, value)]);
+    public long this[string value] => _counts.GetValueOrDefault(value);
 
     /// <summary>One measurement per value, for <c>Meter.CreateObservableCounter</c>.</summary>
     public IEnumerable<Measurement<long>> Measurements() =>
-        _values.Select((value, i) => new Measurement<long>(Interlocked.Read(ref _counts[i]), new KeyValuePair<string, object?>(_label, value)));
+        _counts.Select(c => new Measurement<long>(c.Value, new KeyValuePair<string, object?>(_label, c.Key)));
 }
