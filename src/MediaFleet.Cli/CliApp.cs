@@ -61,7 +61,7 @@ public static class CliApp
     {
         var console = new CliConsole(output, error);
         var root = new RootCommand("MediaFleet: one program for a small media cluster (library, replication, balancing, integrity, conversion).");
-        foreach (var command in LibraryCommands.Create(console).Append(NodeCommand.Create(console)).Append(CoordinatorCommand.Create(console)).Append(BrokerCommand.Create(console)).Append(WorkerCommand.Create(console)).Append(ConvertClient.ConvertCommand.Create(console)).Append(ScoreCommand.Create(console)).Append(DemoCommand.Create(console)))
+        foreach (var command in LibraryCommands.Create(console).Append(NodeCommand.Create(console)).Append(CoordinatorCommand.Create(console)).Append(BrokerCommand.Create(console)).Append(WorkerCommand.Create(console)).Append(ConvertClient.ConvertCommand.Create(console)).Append(ScoreCommand.Create(console)).Append(Doctor.DoctorCommand.Create(console)).Append(DemoCommand.Create(console)))
         {
             root.Subcommands.Add(command);
         }

@@ -13,7 +13,6 @@ using MediaFleet.Coordinator.Scores;
 using MediaFleet.Coordinator.States;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using OpenTelemetry.Metrics;
 
 namespace MediaFleet.Coordinator;
 
@@ -86,7 +85,7 @@ public static class CoordinatorApp
             builder.Services.AddHttpForwarder();
             builder.Services.AddSingleton<BuiltInProxy>();
         }
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(CoordinatorMetrics.MeterName).AddPrometheusExporter());
+        RoleMetrics.Add(builder, CoordinatorMetrics.MeterName, _ => RoleIdentity.Of("coordinator"), sp => sp.GetRequiredService<CoordinatorMetrics>());
 
         var app = builder.Build();
         try

@@ -16,7 +16,6 @@ using MediaFleet.Node.Replication;
 using MediaFleet.Node.Status;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
 
 namespace MediaFleet.Node;
 
@@ -85,7 +84,8 @@ public static class NodeApp
         {
             builder.Services.AddHostedService<HeartbeatSender>();
         }
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
+        RoleMetrics.Add(builder, NodeMetrics.MeterName, sp => RoleIdentity.Node(options.Id ?? sp.GetRequiredService<LibraryStore>().Catalog.NodeId, options.Site, options.Primary),
+            sp => sp.GetRequiredService<NodeMetrics>());
 
         var app = builder.Build();
         try

@@ -22,7 +22,8 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _localCopies;
     private readonly Counter<long> _localMoves;
 
-    // Replication counters carry the node id: several nodes in one process (tests, the demo) share listeners.
+    // Every instrument carries the node id: alerts name the server, and several nodes in one process (tests, the demo)
+    // share listeners.
     private readonly KeyValuePair<string, object?> _node;
 
     public NodeMetrics(IMeterFactory meters, LibraryStore store, MediaFleet.Node.Configuration.NodeOptions options, Integrity.ScrubProgress scrub)
@@ -41,32 +42,32 @@ public sealed class NodeMetrics : IDisposable
         _keptBytes = _meter.CreateCounter<long>("mfleet.replication.kept.bytes", "By", "Bytes kept without a transfer while provisioning");
         _localCopies = _meter.CreateCounter<long>("mfleet.replication.local.copies", "{file}", "Puts served by copying a file held here with the same digest");
         _localMoves = _meter.CreateCounter<long>("mfleet.replication.local.moves", "{file}", "Moves applied as local renames");
-        _meter.CreateObservableGauge("mfleet.data.seen_version", () => store.Catalog.SeenVersion.Value, "{version}", "Highest version seen from upstream");
-        _meter.CreateObservableGauge("mfleet.missing", () => store.Catalog.MissingCount, "{file}", "Files this node should hold and does not yet");
-        _meter.CreateObservableGauge("mfleet.data.version", () => store.Catalog.Version.Value, "{version}", "Every change up to this version is applied");
-        _meter.CreateObservableGauge("mfleet.library.files", () => store.Catalog.FileCount, "{file}", "Files in the catalog");
+        _meter.CreateObservableGauge("mfleet.data.seen_version", () => new Measurement<long>(store.Catalog.SeenVersion.Value, _node), "{version}", "Highest version seen from upstream");
+        _meter.CreateObservableGauge("mfleet.missing", () => new Measurement<long>(store.Catalog.MissingCount, _node), "{file}", "Files this node should hold and does not yet");
+        _meter.CreateObservableGauge("mfleet.data.version", () => new Measurement<long>(store.Catalog.Version.Value, _node), "{version}", "Every change up to this version is applied");
+        _meter.CreateObservableGauge("mfleet.library.files", () => new Measurement<long>(store.Catalog.FileCount, _node), "{file}", "Files in the catalog");
         _meter.CreateObservableCounter("mfleet.scrub.checked", () => new Measurement<long>(scrub.Checked, _node), "{file}", "Copies re-hashed by the scrub and verify");
         _meter.CreateObservableCounter("mfleet.scrub.bad", () => new Measurement<long>(scrub.Bad, _node), "{file}", "Copies found bad and quarantined");
         _meter.CreateObservableCounter("mfleet.scrub.read.bytes", () => new Measurement<long>(scrub.Bytes, _node), "By", "Bytes read by the scrub and verify");
-        _meter.CreateObservableGauge("mfleet.library.bytes", () => store.Catalog.TotalBytes, "By", "Bytes in the catalog");
+        _meter.CreateObservableGauge("mfleet.library.bytes", () => new Measurement<long>(store.Catalog.TotalBytes, _node), "By", "Bytes in the catalog");
     }
 
     public void Served(long bytes)
     {
-        _bytesServed.Add(bytes);
-        _filesServed.Add(1);
+        _bytesServed.Add(bytes, _node);
+        _filesServed.Add(1, _node);
     }
 
     public void Stored(long bytes, WriteStatus status)
     {
         if (status != WriteStatus.Unchanged)
         {
-            _bytesStored.Add(bytes);
+            _bytesStored.Add(bytes, _node);
         }
-        _writes.Add(1, new KeyValuePair<string, object?>("outcome", status.ToString().ToLowerInvariant()));
+        _writes.Add(1, _node, new KeyValuePair<string, object?>("outcome", status.ToString().ToLowerInvariant()));
     }
 
-    public void Rejected() => _rejectedPaths.Add(1);
+    public void Rejected() => _rejectedPaths.Add(1, _node);
 
     public void Transferred(int bytes) => _transferBytes.Add(bytes, _node);
 

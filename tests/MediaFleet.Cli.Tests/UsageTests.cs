@@ -10,6 +10,7 @@ public sealed class UsageTests
     [InlineData("no-such-command")]
     [InlineData("log", "--since", "abc")]
     [InlineData("mv", "only-one")]
+    [InlineData("doctor", "--role", "nginx")]
     public async Task BadUsage_Exits2WithOnePlainLine(params string[] args)
     {
         var run = await CliRun.RunAsync(args);
@@ -24,7 +25,7 @@ public sealed class UsageTests
         var run = await CliRun.RunAsync("--help");
 
         Assert.Equal(0, run.ExitCode);
-        foreach (var command in new[] { "node", "ingest", "rm", "mv", "ls", "log", "adopt", "demo" })
+        foreach (var command in new[] { "node", "ingest", "rm", "mv", "ls", "log", "adopt", "doctor", "demo" })
         {
             Assert.Contains(command, run.Out, StringComparison.Ordinal);
         }

@@ -34,6 +34,9 @@ public sealed class TmpfsMount : IDisposable
     /// <summary>A folder (created) or file path on the tmpfs.</summary>
     public string Combine(params string[] parts) => _folder.Combine(parts);
 
+    /// <summary>Makes the file system read-only (<c>mount -o remount,ro</c>): every write fails with EROFS, for root too.</summary>
+    public void MakeReadOnly() => Run("mount", "-o", "remount,ro", Path);
+
     /// <summary>Changes the size in place (<c>mount -o remount,size=…</c>); the files stay.</summary>
     public void Resize(long sizeBytes) => Run("mount", "-o", "remount,size=" + sizeBytes, Path);
 

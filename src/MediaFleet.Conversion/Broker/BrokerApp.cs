@@ -4,7 +4,6 @@ using MediaFleet.Contracts.Tls;
 using MediaFleet.Conversion.Profiles;
 using MediaFleet.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
 
 namespace MediaFleet.Conversion.Broker;
 
@@ -48,7 +47,7 @@ public static class BrokerApp
         builder.Services.AddHostedService<LeaseReaper>();
         builder.Services.AddHostedService<FileCleanup>();
         builder.Services.AddHostedService<LibraryIngest>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(BrokerMetrics.MeterName).AddPrometheusExporter());
+        RoleMetrics.Add(builder, BrokerMetrics.MeterName, _ => RoleIdentity.Of("broker"), sp => sp.GetRequiredService<BrokerMetrics>());
 
         var app = builder.Build();
         var store = app.Services.GetRequiredService<JobStore>();

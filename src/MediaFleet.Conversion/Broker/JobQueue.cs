@@ -202,6 +202,7 @@ internal sealed class JobQueue(
         }
         Log.Succeeded(logger, id, write.Length, (time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt)).TotalSeconds);
         metrics.Encoded(time.GetUtcNow() - (done.StartedAt ?? done.CreatedAt));
+        metrics.Ended(JobStates.Succeeded);
         Fire(ref _succeeded);
         return new CompleteOutcome(done, ReceiveStatus.Received, null);
     }
@@ -213,6 +214,7 @@ internal sealed class JobQueue(
         if (cancelled)
         {
             Log.Cancelled(logger, id);
+            metrics.Ended(JobStates.Cancelled);
         }
         return (job, cancelled);
     }
@@ -240,6 +242,7 @@ internal sealed class JobQueue(
         if (job.State == JobStates.Failed)
         {
             Log.Failed(logger, job.Id, job.Attempts, job.Error ?? "");
+            metrics.Ended(JobStates.Failed);
         }
         else
         {

@@ -4,7 +4,6 @@ using MediaFleet.Contracts.Problems;
 using MediaFleet.Contracts.Tls;
 using MediaFleet.Hosting;
 using Microsoft.Extensions.Logging;
-using OpenTelemetry.Metrics;
 
 namespace MediaFleet.Conversion.Worker;
 
@@ -41,7 +40,7 @@ public static class WorkerApp
         builder.Services.AddSingleton(sp => new JobRunner(sp.GetRequiredService<BrokerClient>(), options, id, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<JobRunner>>()));
         builder.Services.AddHostedService<WorkerService>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MeterName).AddPrometheusExporter());
+        RoleMetrics.Add(builder, MeterName, _ => RoleIdentity.Of("worker", id));
 
         var app = builder.Build();
         var state = app.Services.GetRequiredService<WorkerState>();
