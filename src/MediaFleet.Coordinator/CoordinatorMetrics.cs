@@ -74,15 +74,11 @@ internal sealed class CoordinatorMetrics : IDisposable
     /// </summary>
     private static IEnumerable<Measurement<long>> Lag(ServerRegistry registry)
     {
-        var servers = registry.Snapshot();
-        var primaryId = registry.TrustedPrimaryId;
-        var primaryVersion = servers.FirstOrDefault(s => s.Last.Id == primaryId)?.Last.Version;
-        var seedVersion = registry.TrustedSeedPrimary?.Version;
-        // A follower that heard of a change before the primary's next heartbeat is ahead, not behind: 0.
-        return servers
-            .Select(s => (s.Last, Primary: s.Last.Seed ? seedVersion : primaryVersion))
-            .Where(s => s.Primary is not null)
-            .Select(s => new Measurement<long>(Math.Max(0, s.Primary!.Value - s.Last.Version), ServerTags(s.Last)));
+        var (primary, seed) = registry.PrimaryVersionsNow;
+        return registry.Snapshot()
+            .Select(s => (s.Last, Lag: ServerStateRules.Lag(s.Last, primary, seed)))
+            .Where(s => s.Lag is not null)
+            .Select(s => new Measurement<long>(s.Lag!.Value, ServerTags(s.Last)));
     }
 
     private static KeyValuePair<string, object?>[] ServerTags(Heartbeat last, params KeyValuePair<string, object?>[] more) =>

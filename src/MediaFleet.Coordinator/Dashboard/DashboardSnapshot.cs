@@ -29,8 +29,7 @@ internal sealed class DashboardSnapshot(
         var servers = registry.Snapshot();
         var primary = registry.TrustedPrimaryId;
         var now = time.GetUtcNow();
-        var primaryVersion = servers.FirstOrDefault(s => s.Last.Id == primary)?.Last.Version;
-        var seedPrimaryVersion = registry.TrustedSeedPrimary?.Version;
+        var (primaryVersion, seedPrimaryVersion) = registry.PrimaryVersionsNow;
         var coordinator = new DashboardCoordinatorDto(registry.StartedAt, registry.GraceOver, primary, primaryVersion, registry.PrimaryConflict,
             options.HeartbeatInterval, options.SilenceLimit.TotalSeconds, endpoints.ProxyUrl);
         return new DashboardDto(
@@ -53,9 +52,8 @@ internal sealed class DashboardSnapshot(
         .. servers.Select(view =>
         {
             var h = view.Last;
-            var lagFrom = h.Seed ? seedPrimaryVersion : primaryVersion;
             return new DashboardNodeDto(h.Id, h.Address, h.Url, ServerRegistry.Name(view.State), view.Reason, h.Load, h.Version,
-                lagFrom is { } p ? Math.Max(0, p - h.Version) : null, h.Primary, h.ForceDown, h.ForceBackup,
+                ServerStateRules.Lag(h, primaryVersion, seedPrimaryVersion), h.Primary, h.ForceDown, h.ForceBackup,
                 h.Site.Length == 0 ? null : h.Site, h.Missing, h.FreeBytes, h.ReceivedAt, Math.Max(0, (now - h.ReceivedAt).TotalSeconds), h.Seed);
         }),
     ];

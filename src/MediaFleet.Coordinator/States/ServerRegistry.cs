@@ -75,6 +75,21 @@ internal sealed class ServerRegistry
         }
     }
 
+    /// <summary>The versions of the trusted primary and of the old daemon's trusted primary now (null: none), for lags.</summary>
+    public (long? Nodes, long? Seed) PrimaryVersionsNow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                var heartbeats = _servers.Values.Select(s => s.Last).ToList();
+                return (ServerStateRules.ChoosePrimary(heartbeats.Where(h => !h.Seed), now, _options.SilenceLimit).Trusted?.Version,
+                    ServerStateRules.ChoosePrimary(heartbeats.Where(h => h.Seed), now, _options.SilenceLimit).Trusted?.Version);
+            }
+        }
+    }
+
     /// <summary>Takes a validated heartbeat; returns true when a published state changed.</summary>
     public bool Record(Heartbeat heartbeat)
     {

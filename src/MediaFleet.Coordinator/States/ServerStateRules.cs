@@ -48,6 +48,13 @@ internal static class ServerStateRules
         return new(ServerState.Up, "ok");
     }
 
+    /// <summary>
+    /// How many versions <paramref name="server"/> is behind the primary of its numbering (a server on the old heartbeat
+    /// daemon against the old daemon's primary): 0 when level or ahead (it heard of a change first), null without that primary.
+    /// </summary>
+    public static long? Lag(Heartbeat server, long? primaryVersion, long? seedPrimaryVersion) =>
+        (server.Seed ? seedPrimaryVersion : primaryVersion) is { } primary ? Math.Max(0, primary - server.Version) : null;
+
     /// <summary>True when nothing has been heard from the server for <paramref name="downAfter"/> or longer.</summary>
     public static bool IsSilent(Heartbeat last, DateTimeOffset now, TimeSpan downAfter) =>
         now - last.ReceivedAt >= downAfter;
