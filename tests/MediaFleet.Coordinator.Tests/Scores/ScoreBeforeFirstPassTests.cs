@@ -7,6 +7,7 @@ namespace MediaFleet.Coordinator.Tests.Scores;
 /// Before its first scoring pass the coordinator claims no score (DESIGN.md section 9): <c>collection</c> is null,
 /// the label <c>unknown</c>, and no gauge is exported; the first pass runs as soon as the start-up grace is over.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class ScoreBeforeFirstPassTests
 {
     [Fact]
@@ -48,4 +49,14 @@ public sealed class ScoreBeforeFirstPassTests
         }
         Assert.Matches(@"(?m)^mfleet_score_collection\S* 10(\s|$)", metrics);
     }
+}
+
+/// <summary>
+/// Coordinators in one test process share their meters by name, so a gauge that must be absent is checked while no
+/// other coordinator runs (a scored one beside it exported its score into this one's /metrics).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "coordinator alone";
 }
