@@ -62,6 +62,7 @@ public static class NodeApp
             return new LibraryStore(root, catalog, options.ReserveBytes, sp.GetRequiredService<ILogger<LibraryStore>>());
         });
         // First of the hosted services: the file index loads while everything else starts and the node serves.
+        builder.Services.AddSingleton(new FirstCatchUp(follower: options.Upstream is not null));
         builder.Services.AddHostedService<IndexLoader>();
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddSingleton(_ => new OpenCopies(OpenCopies.CapacityForThisProcess()));

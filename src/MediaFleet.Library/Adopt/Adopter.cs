@@ -70,6 +70,7 @@ public sealed class Adopter(LibraryStore store)
             await stop.CancelAsync().ConfigureAwait(false);
             await producer.ConfigureAwait(false);
         }
+        store.Catalog.ReleaseMemoryAfterBulkWork(done);
         yield return new AdoptEvent(AdoptEventKind.Done, null, done, candidates.Count, store.Catalog.Version.Value,
             Detail: $"{adopted} adopted, {mismatched} mismatched");
     }

@@ -158,7 +158,7 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
             _loaded.TrySetResult();
             // Loading a large index leaves as much garbage as index behind (row text, the growing table): give it back
             // to the system once, rather than carry it as resident memory.
-            if (count > 100_000)
+            if (count >= LibraryCatalog.BulkFiles)
             {
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }

@@ -197,6 +197,23 @@ public sealed class LibraryCatalog : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After work that went through a large part of a library (provisioning, adopting): the pooled readers' page caches
+    /// and the garbage of the work go back to the system rather than stay resident until a restart.
+    /// </summary>
+    public void ReleaseMemoryAfterBulkWork(long files)
+    {
+        if (files < BulkFiles)
+        {
+            return;
+        }
+        SqliteConnection.ClearPool(new SqliteConnection(_readerConnectionString));
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    }
+
+    /// <summary>Work on at least this many files is worth a full compacting collection afterwards.</summary>
+    internal const long BulkFiles = 100_000;
+
     private SqliteConnection OpenReader()
     {
         var connection = new SqliteConnection(_readerConnectionString);

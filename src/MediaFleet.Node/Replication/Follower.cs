@@ -18,7 +18,8 @@ namespace MediaFleet.Node.Replication;
 /// in <c>missing</c> until a transfer or a later change settles it.
 /// </summary>
 public sealed partial class Follower(
-    LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, Integrity.RepairList repairs, ILogger<Follower> logger) : BackgroundService
+    LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, Integrity.RepairList repairs, FirstCatchUp catchUp,
+    ILogger<Follower> logger) : BackgroundService
 {
     private const int BatchLimit = 1000;
 
@@ -61,6 +62,10 @@ public sealed partial class Follower(
                 if (answer.Changes.Count > 0)
                 {
                     await ApplyBatchAsync(answer.Changes.Select(ToEntry).ToList(), stoppingToken).ConfigureAwait(false);
+                }
+                if (answer.Changes.Count < BatchLimit)
+                {
+                    catchUp.Reached();
                 }
                 guard.Succeeded();
             }
@@ -333,6 +338,7 @@ public sealed partial class Follower(
         }
         var published = await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
+        store.Catalog.ReleaseMemoryAfterBulkWork(total);
     }
 
     private async Task ProvisionOneAsync(FileDto file, CancellationToken cancellationToken)
