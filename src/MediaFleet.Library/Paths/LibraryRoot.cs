@@ -34,16 +34,15 @@ public sealed class LibraryRoot
         foreach (var segment in path.Value.Split('/'))
         {
             current = Path.Combine(current, segment);
-            FileSystemInfo info = new FileInfo(current);
-            if (!info.Exists)
+            // One lstat per component (a file or a folder alike); asking Exists, then LinkTarget, cost up to four
+            // system calls each, a tenth of a follower's CPU when it checks 100,000 small files (issue 12).
+            var info = new FileInfo(current);
+            var attributes = info.Attributes;
+            if ((int)attributes == -1)
             {
-                info = new DirectoryInfo(current);
-                if (!info.Exists)
-                {
-                    return true;
-                }
+                return true;
             }
-            if (info.LinkTarget is not null)
+            if ((attributes & FileAttributes.ReparsePoint) != 0)
             {
                 var target = info.ResolveLinkTarget(returnFinalTarget: true);
                 if (target is null || !IsInside(target.FullName))

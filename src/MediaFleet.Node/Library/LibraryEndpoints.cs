@@ -143,25 +143,41 @@ public static class LibraryEndpoints
         context.Response.ContentType = "application/x-ndjson";
         var events = new Adopter(store).AdoptAsync(prefix, context.RequestAborted)
             .Select(e => new AdoptLineDto(e.Kind.ToString().ToLowerInvariant(), e.Path, e.Done, e.Total, e.Version, e.Sha256, e.Detail));
-        await WriteLinesAsync(context, events, ContractJson.Default.AdoptLineDto, flushEvery: 1).ConfigureAwait(false);
+        await WriteLinesAsync(context, events, ContractJson.Default.AdoptLineDto, flushEvery: 256).ConfigureAwait(false);
     }
 
-    /// <summary>Writes one JSON document per line, flushing as it goes so progress reaches the client live.</summary>
+    /// <summary>
+    /// Writes one JSON document per line. Lines go out whenever the next one is not ready yet (so progress reaches the
+    /// client live) and at least every <paramref name="flushEvery"/> lines; lines that are ready share a send (adopt
+    /// sent one packet per file, and the client's CPU went on receiving them).
+    /// </summary>
     private static async Task WriteLinesAsync<T>(HttpContext context, IAsyncEnumerable<T> items, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, int flushEvery)
     {
         var body = context.Response.BodyWriter;
         var newline = "\n"u8.ToArray();
-        var count = 0;
-        await foreach (var item in items.WithCancellation(context.RequestAborted).ConfigureAwait(false))
+        var unflushed = 0;
+        await using var lines = items.GetAsyncEnumerator(context.RequestAborted);
+        while (true)
         {
-            await using (var writer = new Utf8JsonWriter(body))
-            {
-                JsonSerializer.Serialize(writer, item, type);
-            }
-            await body.WriteAsync(newline, context.RequestAborted).ConfigureAwait(false);
-            if (++count % flushEvery == 0)
+            var next = lines.MoveNextAsync();
+            if (!next.IsCompleted && unflushed > 0)
             {
                 await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                unflushed = 0;
+            }
+            if (!await next.ConfigureAwait(false))
+            {
+                break;
+            }
+            await using (var writer = new Utf8JsonWriter(body))
+            {
+                JsonSerializer.Serialize(writer, lines.Current, type);
+            }
+            await body.WriteAsync(newline, context.RequestAborted).ConfigureAwait(false);
+            if (++unflushed == flushEvery)
+            {
+                await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                unflushed = 0;
             }
         }
         await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
