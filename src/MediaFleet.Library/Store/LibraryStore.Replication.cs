@@ -88,9 +88,10 @@ public sealed partial class LibraryStore
 
     /// <summary>Records a file already on disk with the right digest (left by an old rsync) as <paramref name="version"/>.</summary>
     /// <exception cref="InsufficientStorageException">The catalog's disk is full.</exception>
-    public async Task<FileEntry> KeepExistingAsync(LibraryPath path, Sha256Digest sha256, long length, DataVersion version, CancellationToken cancellationToken)
+    /// <param name="modified">The file's modification time when the caller already read it (null: read it here).</param>
+    public async Task<FileEntry> KeepExistingAsync(LibraryPath path, Sha256Digest sha256, long length, DataVersion version, CancellationToken cancellationToken, DateTimeOffset? modified = null)
     {
-        var put = new GroupedPut(GroupedKind.Keep, path, sha256, length, version) { Modified = File.GetLastWriteTimeUtc(Root.PhysicalPath(path)) };
+        var put = new GroupedPut(GroupedKind.Keep, path, sha256, length, version) { Modified = modified ?? File.GetLastWriteTimeUtc(Root.PhysicalPath(path)) };
         return (await CommitGroupedAsync(put, cancellationToken).ConfigureAwait(false)).Entry!;
     }
 

@@ -4,6 +4,7 @@ using MediaFleet.Hosting;
 using MediaFleet.Contracts.Problems;
 using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
+using MediaFleet.Library.Files;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
 using MediaFleet.Node.Configuration;
@@ -354,11 +355,10 @@ public sealed partial class Follower(
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var physical = store.Root.PhysicalPath(path);
-        if (File.Exists(physical) && new FileInfo(physical).Length == file.Size && store.Root.StaysInside(path)
-            && await HashOrNullAsync(physical, cancellationToken).ConfigureAwait(false) == sha256)
+        if (store.Root.StaysInside(path) && await ExistingAsync(store.Root.PhysicalPath(path), file.Size, cancellationToken).ConfigureAwait(false) is { } existing
+            && existing.Sha256 == sha256)
         {
-            await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+            await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken, existing.Modified).ConfigureAwait(false);
             metrics.Kept(file.Size);
             return;
         }
@@ -368,16 +368,36 @@ public sealed partial class Follower(
     /// <summary>Transfers in flight for files of up to <paramref name="largest"/> bytes.</summary>
     private int Parallelism(long largest) => largest <= SmallFile ? Math.Max(SmallFileParallelism, options.TransferParallelism) : options.TransferParallelism;
 
-    /// <summary>The digest of a file already on disk, or null when it cannot be read (then it is simply fetched anew).</summary>
-    private static async Task<Sha256Digest?> HashOrNullAsync(string physical, CancellationToken cancellationToken)
+    /// <summary>
+    /// The digest and modification time of a regular file already on disk with <paramref name="size"/> bytes, from one
+    /// open and one statx; null when it is absent, another size or cannot be read (then it is simply fetched anew).
+    /// </summary>
+    private static async Task<(Sha256Digest Sha256, DateTimeOffset Modified)?> ExistingAsync(string physical, long size, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await Sha256Digest.OfFileAsync(physical, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        var opened = CopyReader.Open(physical);
+        if (opened.Handle is not { } handle)
         {
             return null;
+        }
+        using (handle)
+        {
+            if (opened.Length != size)
+            {
+                return null;
+            }
+            try
+            {
+                var sha256 = await Sha256Digest.OfOpenFileAsync(handle, size, cancellationToken).ConfigureAwait(false);
+                var identity = opened.Identity;
+                var modified = identity == default
+                    ? File.GetLastWriteTimeUtc(handle)
+                    : DateTimeOffset.FromUnixTimeSeconds(identity.ModifiedSeconds).AddTicks(identity.ModifiedNanoseconds / 100);
+                return (sha256, modified);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
     }
 
