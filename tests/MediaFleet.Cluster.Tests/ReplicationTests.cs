@@ -116,6 +116,35 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task FollowerPrefilled_KeepsOnlyFilesOfTheRightSizeAndDigest_AndRecordsTheirModificationTime()
+    {
+        await using var primary = await TestNode.StartAsync();
+        var same = RandomNumberGenerator.GetBytes(5000);
+        var sameSize = RandomNumberGenerator.GetBytes(5000);
+        var otherSize = RandomNumberGenerator.GetBytes(5000);
+        await PutAsync(primary, "a/same.bin", same);
+        await PutAsync(primary, "a/same-size.bin", sameSize);
+        await PutAsync(primary, "a/other-size.bin", otherSize);
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder.Path, "a"));
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "a/same.bin"), same);
+        // The catalog keeps milliseconds; the file's time has finer parts.
+        var modified = new DateTime(2020, 5, 17, 8, 30, 15, 123, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(Path.Combine(folder.Path, "a/same.bin"), modified.AddTicks(4567));
+        // An old copy of the same length with other bytes, and one of another length: both are fetched anew.
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "a/same-size.bin"), RandomNumberGenerator.GetBytes(5000));
+        await File.WriteAllBytesAsync(Path.Combine(folder.Path, "a/other-size.bin"), otherSize[..4000]);
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        Replicas.SameBytes(primary.Library, folder.Path);
+        Assert.Equal(1, await Replicas.CounterAsync(follower, "mfleet_replication_kept_total"));
+        Assert.Equal(2, await Replicas.CounterAsync(follower, "mfleet_replication_transfers_total"));
+        Assert.Equal(modified, follower.Store.Catalog.Find("a/same.bin")!.Modified.UtcDateTime);
+    }
+
+    [Fact]
     public async Task CopyWhoseBytesDoNotMatchTheChangelog_IsNeverInstalledAndListedMissing()
     {
         await using var primary = await TestNode.StartAsync();
