@@ -236,3 +236,65 @@ public sealed class LibraryStoreTests
         Assert.Equal(new DataVersion(1), f.Store.Catalog.Version);
     }
 }
+
+/// <summary>
+/// Issue 12: a follower's small transfers leave their bytes in the page cache and their group flushes them: a few with
+/// an fsync each, many with one syncfs (which also waits for every other dirty page on the disk, so a restarted
+/// follower applying ten changes does not wait for a big copy's writeback).
+/// </summary>
+public sealed class GroupFlushTests
+{
+    private static async Task<(LibraryPath Path, string Partial, Sha256Digest Sha256, byte[] Bytes)> PartialAsync(StoreFixture f, string name)
+    {
+        var bytes = RandomNumberGenerator.GetBytes(4096);
+        var partial = Path.Combine(f.TempFolder, name.Replace('/', '-') + ".partial");
+        await File.WriteAllBytesAsync(partial, bytes);
+        return (LibraryPath.Parse(name), partial, Sha256Digest.FromBytes(SHA256.HashData(bytes)), bytes);
+    }
+
+    /// <summary>Installs the partials as one group: queued while the test holds the writer lock, committed when it lets go.</summary>
+    private static async Task<WriteResult[]> InstallAsOneGroupAsync(StoreFixture f, List<(LibraryPath Path, string Partial, Sha256Digest Sha256, byte[] Bytes)> partials)
+    {
+        await f.Store.CommitLock.WaitAsync();
+        Task<WriteResult[]> all;
+        try
+        {
+            all = Task.WhenAll(partials.Select((p, i) =>
+                Task.Run(() => f.Store.InstallVerifiedAsync(p.Path, p.Partial, p.Sha256, new DataVersion(i + 1), bytesFlushed: false, CancellationToken.None))));
+            while (f.Store.GroupedCount < partials.Count)
+            {
+                await Task.Delay(10);
+            }
+        }
+        finally
+        {
+            f.Store.CommitLock.Release();
+        }
+        var results = await all;
+        foreach (var p in partials)
+        {
+            Assert.Equal(p.Bytes, await File.ReadAllBytesAsync(f.Physical(p.Path.Value)));
+        }
+        return results;
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(LibraryStore.SyncFileSystemFrom - 1, 0)]
+    [InlineData(LibraryStore.SyncFileSystemFrom, 1)]
+    [InlineData(64, 1)]
+    public async Task AGroupOfUnflushedInstalls_IsFsyncedFileByFile_OnlyWhenSmall(int files, long syncs)
+    {
+        await using var f = new StoreFixture();
+        var partials = new List<(LibraryPath Path, string Partial, Sha256Digest Sha256, byte[] Bytes)>();
+        for (var i = 1; i <= files; i++)
+        {
+            partials.Add(await PartialAsync(f, $"group/{i}.bin"));
+        }
+
+        var results = await InstallAsOneGroupAsync(f, partials);
+
+        Assert.All(results, r => Assert.Equal(WriteStatus.Created, r.Status));
+        Assert.Equal(syncs, f.Store.FileSystemSyncs);
+    }
+}

@@ -45,6 +45,7 @@ public sealed class Adopter(LibraryStore store)
         var candidates = LibraryWalk.Files(store.Root, start, cancellationToken)
             .Where(f => store.Catalog.Find(f.Path.Value) is null && !LibraryWalk.IsSidecar(f.FullName))
             .ToList();
+        var total = candidates.Count;
         // Hashed in parallel, recorded through the store's group commit; the lines come in the order files finish.
         var results = Channel.CreateBounded<AdoptEvent>(new BoundedChannelOptions(Parallelism * 4) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -63,7 +64,7 @@ public sealed class Adopter(LibraryStore store)
                         }
                         try
                         {
-                            await results.Writer.WriteAsync(await AdoptOneAsync(file, candidates.Count, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                            await results.Writer.WriteAsync(await AdoptOneAsync(file, total, token).ConfigureAwait(false), token).ConfigureAwait(false);
                         }
                         finally
                         {
@@ -94,8 +95,11 @@ public sealed class Adopter(LibraryStore store)
             await stop.CancelAsync().ConfigureAwait(false);
             await producer.ConfigureAwait(false);
         }
+        // The list of a million found files is most of what adopt allocated: it goes before the memory is given back.
+        candidates.Clear();
+        candidates.TrimExcess();
         store.Catalog.ReleaseMemoryAfterBulkWork(done);
-        yield return new AdoptEvent(AdoptEventKind.Done, null, done, candidates.Count, store.Catalog.Version.Value,
+        yield return new AdoptEvent(AdoptEventKind.Done, null, done, total, store.Catalog.Version.Value,
             Detail: $"{adopted} adopted, {mismatched} mismatched");
     }
 

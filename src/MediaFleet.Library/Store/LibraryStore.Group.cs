@@ -21,6 +21,12 @@ public sealed partial class LibraryStore
 
     private readonly ConcurrentQueue<GroupedPut> _grouped = new();
 
+    /// <summary>Puts queued for the next group (tests wait for a group to form while they hold <see cref="CommitLock"/>).</summary>
+    internal int GroupedCount => _grouped.Count;
+
+    /// <summary>The writer lock, for tests that make a group of a known size.</summary>
+    internal SemaphoreSlim CommitLock => _commitLock;
+
     /// <summary>What a queued put is: a verified file to rename into place, or one already in place to record.</summary>
     private enum GroupedKind
     {
@@ -180,9 +186,12 @@ public sealed partial class LibraryStore
     }
 
     /// <summary>
-    /// Puts on disk the bytes of the installs whose transfer left them in the page cache: one syncfs for all of them
-    /// (a journal commit and a disk flush for the group rather than one per file). When it fails, their partials go (a
-    /// second syncfs would not report the same lost write again) and each hears the failure; the others go on.
+    /// Puts on disk the bytes of the installs whose transfer left them in the page cache. A group of many gets one
+    /// syncfs (a journal commit and a disk flush for the group rather than one per file); a group of a few gets an
+    /// fsync each, because syncfs also waits for every other dirty page of the file system: a restarted follower
+    /// applying ten changes after a 4 GB copy had landed on the same disk waited a second for its writeback. When a
+    /// flush fails, the partials it covered go (a second syncfs would not report the same lost write again) and each
+    /// hears the failure; the others go on.
     /// </summary>
     private void FlushBytes(List<GroupedPut> installs)
     {
@@ -191,25 +200,59 @@ public sealed partial class LibraryStore
         {
             return;
         }
+        if (unflushed.Count < SyncFileSystemFrom)
+        {
+            foreach (var put in unflushed)
+            {
+                try
+                {
+                    FlushFile(put.Partial!);
+                }
+                catch (IOException e)
+                {
+                    FailUnflushed([put], e);
+                }
+            }
+            return;
+        }
         try
         {
+            Interlocked.Increment(ref _fileSystemSyncs);
             if (!Durability.SyncFileSystem(Root.TempFolder))
             {
                 foreach (var put in unflushed)
                 {
-                    using var file = new FileStream(put.Partial!, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                    file.Flush(flushToDisk: true);
+                    FlushFile(put.Partial!);
                 }
             }
         }
         catch (IOException e)
         {
-            foreach (var put in unflushed)
-            {
-                TryDropIntent(put.Intent!.Value);
-                TryDeleteIfExists(put.Partial!);
-                put.Done.TrySetException(new IOException("the transferred bytes could not be flushed to disk: " + e.Message, e));
-            }
+            FailUnflushed(unflushed, e);
+        }
+    }
+
+    /// <summary>Installs with unflushed bytes from this many on share one syncfs; fewer fsync each file.</summary>
+    internal const int SyncFileSystemFrom = 4;
+
+    private long _fileSystemSyncs;
+
+    /// <summary>Group flushes that used syncfs (tests tell the two ways apart by it).</summary>
+    internal long FileSystemSyncs => Interlocked.Read(ref _fileSystemSyncs);
+
+    private static void FlushFile(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        file.Flush(flushToDisk: true);
+    }
+
+    private void FailUnflushed(IEnumerable<GroupedPut> puts, IOException e)
+    {
+        foreach (var put in puts)
+        {
+            TryDropIntent(put.Intent!.Value);
+            TryDeleteIfExists(put.Partial!);
+            put.Done.TrySetException(new IOException("the transferred bytes could not be flushed to disk: " + e.Message, e));
         }
     }
 

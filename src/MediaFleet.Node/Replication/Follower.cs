@@ -53,6 +53,8 @@ public sealed partial class Follower(
                 {
                     await ProvisionAsync(stoppingToken).ConfigureAwait(false);
                     needsProvisioning = false;
+                    // Here, not in ProvisionAsync: its lists of a million manifest lines are garbage only once it returned.
+                    store.Catalog.ReleaseMemoryAfterBulkWork(store.Catalog.FileCount);
                 }
                 var answer = await upstream.GetChangesAsync(store.Catalog.SeenVersion, BatchLimit, connected ? options.ChangesWaitSeconds : 0, stoppingToken).ConfigureAwait(false);
                 if (!connected)
@@ -339,7 +341,6 @@ public sealed partial class Follower(
         }
         var published = await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
         Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
-        store.Catalog.ReleaseMemoryAfterBulkWork(total);
     }
 
     private async Task ProvisionOneAsync(FileDto file, CancellationToken cancellationToken)
