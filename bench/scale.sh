@@ -336,7 +336,11 @@ part_a() {
     for i in 4 5; do del "$P_URL" "d$(( (i - 1) % full ))/faa${LETTERS[i - 1]}$letter"; done
     want="$(version_of "$P_URL")"
     log "[$n] (a) rep $rep: 10 changes made on the primary in $(secs "$t0" "$(us)")s (curl -T / curl -X DELETE, one at a time); version $want"
+    # Each side starts with no other writer's dirty pages in flight: the mirror's 4 GB copy at 1,000,000 files was
+    # still being written back when the follower started, and its first flush waited for it.
+    sync
     t0=$(us); rsync -a --delete --exclude .mfleet "$P_DIR/" "$mirror/"; rs=$(secs "$t0" "$(us)")
+    sync
     start_node_measured "$F_DIR" "$port" --upstream "$P_URL"
     F_PID=$L_PID; F_URL=$L_URL; F_LOG=$L_LOG; port="${F_URL##*:}"
     health+=("$L_HEALTH")
