@@ -37,24 +37,64 @@ public sealed class IndexLoadTests
         return port;
     }
 
+    private static async Task CaughtUpAsync(TestNode primary, TestNode follower)
+    {
+        var deadline = TimeProvider.System.GetUtcNow().AddSeconds(20);
+        while (follower.Store.Catalog.Version != primary.Store.Catalog.Version)
+        {
+            Assert.True(TimeProvider.System.GetUtcNow() < deadline, "the follower never caught up");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<int> FilesAsync(TestNode node)
+    {
+        using var json = JsonDocument.Parse(await node.Http.GetStringAsync("v1/status"));
+        return json.RootElement.GetProperty("files").GetInt32();
+    }
+
     [Fact]
-    public async Task Follower_WaitsForItsFirstCatchUp_BeforeLoadingTheIndex_WhileAPrimaryLoadsAtOnce()
+    public async Task RestartedFollower_WaitsForItsFirstCatchUp_BeforeLoadingTheIndex_AndCountsItsFilesMeanwhile()
     {
         await using var primary = await TestNode.StartAsync();
         await FileApi.PutOkAsync(primary, "a.mkv", FileApi.Payload(100, seed: 1));
+        await FileApi.PutOkAsync(primary, "b.mkv", FileApi.Payload(200, seed: 2));
         await WaitForIndexAsync(primary);
+        using var folder = new TempFolder("mfleet-follower-");
+        await using (var first = await TestNode.StartFollowerAsync(primary.Url, folder.Path))
+        {
+            // Provisioning an empty folder does not hold the (empty) index back.
+            await WaitForIndexAsync(first);
+            await CaughtUpAsync(primary, first);
+        }
 
-        await using var stranded = await TestNode.StartFollowerAsync($"http://127.0.0.1:{ClosedPort()}");
-        // Its upstream never answers: for the first seconds (at most FirstCatchUp.MaxWait, 10 s) the index waits.
+        // Restarted against an upstream that never answers: for its first seconds (at most FirstCatchUp.MaxWait, 10 s)
+        // the index waits, and the status still counts the two files from the catalog.
+        await using var stranded = await TestNode.StartFollowerAsync($"http://127.0.0.1:{ClosedPort()}", folder.Path);
         for (var i = 0; i < 20; i++)
         {
             Assert.False(await IndexLoadedAsync(stranded), $"loaded {i * 100} ms after start without a catch-up");
+            Assert.Equal(2, await FilesAsync(stranded));
             await Task.Delay(100);
         }
+    }
 
-        await using var follower = await TestNode.StartFollowerAsync(primary.Url);
+    [Fact]
+    public async Task RestartedFollower_LoadsTheIndexOnceCaughtUp()
+    {
+        await using var primary = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(primary, "a.mkv", FileApi.Payload(100, seed: 1));
+        using var folder = new TempFolder("mfleet-follower-");
+        await using (var first = await TestNode.StartFollowerAsync(primary.Url, folder.Path))
+        {
+            await CaughtUpAsync(primary, first);
+        }
+        await FileApi.PutOkAsync(primary, "b.mkv", FileApi.Payload(200, seed: 2));
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
         await WaitForIndexAsync(follower);
-        Assert.Equal(1, follower.Store.Catalog.Version.Value);
-        Assert.False(await IndexLoadedAsync(stranded));
+        Assert.Equal(2, follower.Store.Catalog.Version.Value);
+        Assert.Equal(2, await FilesAsync(follower));
     }
 }

@@ -118,6 +118,18 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
         return list;
     }
 
+    /// <summary>Counts the rows (and their bytes) that <see cref="Count"/> reports until the index is loaded.</summary>
+    public void CountRows()
+    {
+        using var connection = openReader();
+        var (count, bytes) = FileRows.Totals(connection);
+        if (!IsLoaded)
+        {
+            Interlocked.Exchange(ref _expectedBytes, bytes);
+            Interlocked.Exchange(ref _expected, count);
+        }
+    }
+
     /// <summary>Loads every row of one snapshot; rows that commits set or removed meanwhile keep the commits' word.</summary>
     public void Load(CancellationToken cancellationToken)
     {

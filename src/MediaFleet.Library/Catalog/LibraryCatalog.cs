@@ -122,6 +122,12 @@ public sealed class LibraryCatalog : IAsyncDisposable
     /// <summary>Loads the file index from one snapshot (a second or two at a million files); commits may run meanwhile.</summary>
     public void LoadIndex(CancellationToken cancellationToken) => _files.Load(cancellationToken);
 
+    /// <summary>
+    /// Counts the files and bytes the catalog holds, so <see cref="FileCount"/> and the byte total are right before the
+    /// index loads (one query; the loader, which a restarted follower defers, counts again when it starts).
+    /// </summary>
+    public void CountFiles() => _files.CountRows();
+
     /// <summary>Brings a catalog made by an older build up to the current columns (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
     private void AddColumnIfMissing(string table, string column, string type)
     {

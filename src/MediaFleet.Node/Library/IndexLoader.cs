@@ -18,7 +18,19 @@ internal sealed partial class IndexLoader(LibraryStore store, FirstCatchUp catch
         // After the node listens: on two cores the load would otherwise slow start-up itself.
         await Task.Delay(Timeout.InfiniteTimeSpan, lifetime.ApplicationStarted).ContinueWith(static _ => { }, stoppingToken, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         stoppingToken.ThrowIfCancellationRequested();
-        await catchUp.WaitAsync(time, stoppingToken).ConfigureAwait(false);
+        if (!catchUp.Done.IsCompleted)
+        {
+            try
+            {
+                // One query now, so /v1/status says how many files the node holds while the load waits.
+                await Task.Run(store.Catalog.CountFiles, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.LoadFailed(logger, e);
+            }
+            await catchUp.WaitAsync(time, stoppingToken).ConfigureAwait(false);
+        }
         var started = time.GetTimestamp();
         try
         {

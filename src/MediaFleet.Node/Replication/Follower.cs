@@ -37,6 +37,11 @@ public sealed partial class Follower(
     {
         var retries = RetryMissingAsync(stoppingToken);
         var needsProvisioning = store.Catalog.SeenVersion == DataVersion.Zero;
+        if (needsProvisioning)
+        {
+            // An empty catalog has no index worth deferring, and provisioning would hold it back for its whole length.
+            catchUp.Reached();
+        }
         var guard = new LoopGuard(logger, $"Replication from {upstream.BaseAddress}", TimeSpan.FromMilliseconds(250), MaxPollBackoff);
         var resumed = false;
         var connected = false;
