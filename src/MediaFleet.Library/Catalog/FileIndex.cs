@@ -122,12 +122,13 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
     public void CountRows()
     {
         using var connection = openReader();
-        var (count, bytes) = FileRows.Totals(connection);
-        if (!IsLoaded)
-        {
-            Interlocked.Exchange(ref _expectedBytes, bytes);
-            Interlocked.Exchange(ref _expected, count);
-        }
+        Expect(FileRows.Totals(connection));
+    }
+
+    private void Expect((long Count, long Bytes) totals)
+    {
+        Interlocked.Exchange(ref _expectedBytes, totals.Bytes);
+        Interlocked.Exchange(ref _expected, totals.Count);
     }
 
     /// <summary>Loads every row of one snapshot; rows that commits set or removed meanwhile keep the commits' word.</summary>
@@ -137,9 +138,8 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
         {
             using var connection = openReader();
             using var tx = connection.BeginTransaction(deferred: true);
-            var (count, bytes) = FileRows.Totals(connection, tx);
-            Interlocked.Exchange(ref _expectedBytes, bytes);
-            Interlocked.Exchange(ref _expected, count);
+            var totals = FileRows.Totals(connection, tx);
+            Expect(totals);
             using var command = FileRows.Select(connection, "");
             command.Transaction = tx;
             command.CommandText = command.CommandText.Replace(" ORDER BY path", "", StringComparison.Ordinal);
@@ -170,7 +170,7 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
             _loaded.TrySetResult();
             // Loading a large index leaves as much garbage as index behind (row text, the growing table): give it back
             // to the system once, rather than carry it as resident memory.
-            if (count >= LibraryCatalog.BulkFiles)
+            if (totals.Count >= LibraryCatalog.BulkFiles)
             {
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             }
