@@ -82,7 +82,8 @@ public sealed class ChildProcessTests
     {
         var child = ChildProcess.Start(Shell("setsid sleep 60 & sleep 60"));
         var sleeps = await ProcFs.ChildrenAsync(child.Id, 2, Deadline);
-        Assert.Contains(sleeps, pid => ProcFs.ProcessGroup(pid) == pid);
+        // setsid(1) forks before it calls setsid(2): the child can be seen a moment before it leads its own group.
+        await ProcFs.UntilAsync(() => sleeps.Any(pid => ProcFs.ProcessGroup(pid) == pid), "a child leading its own process group", Deadline);
 
         await child.DisposeAsync();
 

@@ -117,6 +117,7 @@ public sealed class ConversionFlowTests : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.Conflict, output.StatusCode);
         Assert.Equal(before, await File.ReadAllBytesAsync(tone));
         Assert.Equal(submitted.Sha256, (await Sha256Digest.OfFileAsync(Path.Combine(broker.Data, "jobs", submitted.Id, "input"), default)).Hex);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(scratch));
+        // The worker reports the failure, then clears its job folder: the broker can say "failed" a moment before.
+        await ProcFs.UntilAsync(() => !Directory.EnumerateFileSystemEntries(scratch).Any(), "the worker's scratch folder emptied", TimeSpan.FromSeconds(10));
     }
 }
