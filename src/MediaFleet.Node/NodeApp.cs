@@ -110,6 +110,7 @@ public static class NodeApp
         app.UseRouting();
         app.MapStatus();
         app.MapLibrary();
+        app.MapBundle();
         app.MapFlags();
         app.MapVerify();
         app.MapCatalog();

@@ -21,6 +21,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _keptBytes;
     private readonly Counter<long> _localCopies;
     private readonly Counter<long> _localMoves;
+    private readonly Counter<long> _bundles;
 
     // Every instrument carries the node id: alerts name the server, and several nodes in one process (tests, the demo)
     // share listeners.
@@ -42,6 +43,7 @@ public sealed class NodeMetrics : IDisposable
         _keptBytes = _meter.CreateCounter<long>("mfleet.replication.kept.bytes", "By", "Bytes kept without a transfer while provisioning");
         _localCopies = _meter.CreateCounter<long>("mfleet.replication.local.copies", "{file}", "Puts served by copying a file held here with the same digest");
         _localMoves = _meter.CreateCounter<long>("mfleet.replication.local.moves", "{file}", "Moves applied as local renames");
+        _bundles = _meter.CreateCounter<long>("mfleet.replication.bundles", "{bundle}", "Answers of POST /v1/bundle (many small files each) read from upstream");
         _meter.CreateObservableGauge("mfleet.data.seen_version", () => new Measurement<long>(store.Catalog.SeenVersion.Value, _node), "{version}", "Highest version seen from upstream");
         _meter.CreateObservableGauge("mfleet.missing", () => new Measurement<long>(store.Catalog.MissingCount, _node), "{file}", "Files this node should hold and does not yet");
         _meter.CreateObservableGauge("mfleet.data.version", () => new Measurement<long>(store.Catalog.Version.Value, _node), "{version}", "Every change up to this version is applied");
@@ -78,6 +80,8 @@ public sealed class NodeMetrics : IDisposable
     public void LocalCopy() => _localCopies.Add(1, _node);
 
     public void LocalMove() => _localMoves.Add(1, _node);
+
+    public void Bundle() => _bundles.Add(1, _node);
 
     public void Kept(long bytes)
     {

@@ -297,4 +297,49 @@ public sealed class GroupFlushTests
         Assert.All(results, r => Assert.Equal(WriteStatus.Created, r.Status));
         Assert.Equal(syncs, f.Store.FileSystemSyncs);
     }
+
+    [Fact]
+    public async Task InstallVerifiedMany_InstallsABundlesFilesAsOneGroup_WithOneSyncfs()
+    {
+        await using var f = new StoreFixture();
+        var bundle = Directory.CreateDirectory(Path.Combine(f.TempFolder, "bundle-test")).FullName;
+        var files = new List<(VerifiedTransfer Transfer, byte[] Bytes)>();
+        for (var i = 0; i < 64; i++)
+        {
+            var bytes = RandomNumberGenerator.GetBytes(4096);
+            var partial = Path.Combine(bundle, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await File.WriteAllBytesAsync(partial, bytes);
+            files.Add((new VerifiedTransfer(LibraryPath.Parse($"Art/{i % 4}/{i}.jpg"), partial, Sha256Digest.FromBytes(SHA256.HashData(bytes)), bytes.Length, new DataVersion(i + 1)), bytes));
+        }
+
+        var results = await f.Store.InstallVerifiedManyAsync([.. files.Select(x => x.Transfer)], CancellationToken.None);
+
+        Assert.Equal(64, results.Count);
+        foreach (var (result, (transfer, bytes)) in results.Zip(files))
+        {
+            Assert.Equal(WriteStatus.Created, (await result).Status);
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(f.Physical(transfer.Path.Value)));
+            Assert.Equal(transfer.Sha256, f.Store.Catalog.Find(transfer.Path.Value)?.Sha256);
+        }
+        Assert.Equal(1, f.Store.FileSystemSyncs);
+        Assert.Empty(Directory.EnumerateFiles(bundle));
+    }
+
+    [Fact]
+    public async Task AGroupsInstalls_DropTheStalePartialsOfTheirPaths_AndNoOthers()
+    {
+        await using var f = new StoreFixture();
+        var installed = await PartialAsync(f, "a/1.bin");
+        var other = LibraryPath.Parse("a/2.bin");
+        var stale = f.Store.PartialPath(Sha256Digest.FromBytes(new byte[32]), installed.Path);
+        var kept = f.Store.PartialPath(Sha256Digest.FromBytes(new byte[32]), other);
+        await File.WriteAllBytesAsync(stale, new byte[10]);
+        await File.WriteAllBytesAsync(kept, new byte[10]);
+
+        var results = await f.Store.InstallVerifiedManyAsync([new VerifiedTransfer(installed.Path, installed.Partial, installed.Sha256, 4096, new DataVersion(1))], CancellationToken.None);
+
+        Assert.Equal(WriteStatus.Created, (await results[0]).Status);
+        Assert.False(File.Exists(stale), "the partial of an older version of the installed path is dropped");
+        Assert.True(File.Exists(kept), "another path's partial stays for its resume");
+    }
 }

@@ -21,6 +21,19 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Restart_RemovesTheFolderABundleLeftInTheTempFolder()
+    {
+        await using var f = new StoreFixture();
+        var bundle = Directory.CreateDirectory(Path.Combine(f.TempFolder, "bundle-x1")).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(bundle, "0"), new byte[4096]);
+        await File.WriteAllBytesAsync(Path.Combine(bundle, "1"), new byte[100]);
+
+        await f.RestartAsync();
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(f.TempFolder));
+    }
+
+    [Fact]
     public async Task Restart_AfterRenameBeforeCommit_RecordsTheFileAsANewVersion()
     {
         await using var f = new StoreFixture();

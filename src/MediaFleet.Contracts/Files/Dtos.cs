@@ -75,6 +75,22 @@ public sealed record CatalogPage(string Epoch, long Sequence, bool Full, IReadOn
 /// <summary>One line of <c>POST /v1/verify</c>: a checked copy (<c>good</c>, <c>bad</c>, <c>changed</c>), then <c>done</c>.</summary>
 public sealed record VerifyLineDto(string Event, string? Path, string? Detail, long Done, long Total, long Bad);
 
+/// <summary>
+/// The body of <c>POST /v1/bundle</c> (an addition to DESIGN.md): files wanted in one answer, each with the digest its
+/// bytes must have (as <c>If-Match</c> would ask of a single GET).
+/// </summary>
+public sealed record BundleRequest(IReadOnlyList<BundleItem> Files);
+
+/// <summary>One file of a <see cref="BundleRequest"/>.</summary>
+public sealed record BundleItem(string Path, string Sha256);
+
+/// <summary>
+/// The line before each file of a bundle answer: its digest and size, followed by exactly <c>size</c> bytes; or, for a
+/// file that cannot be sent, the problem slug (<c>not-found</c>, <c>precondition-failed</c>, <c>invalid-path</c>) and
+/// a detail, with no bytes.
+/// </summary>
+public sealed record BundlePartDto(string Path, string? Sha256 = null, long? Size = null, string? Problem = null, string? Detail = null);
+
 /// <summary>An RFC 9457 problem document, as every error of every role is answered.</summary>
 public sealed record ProblemDto(string? Type, string? Title, int? Status, string? Detail, string? Instance);
 
@@ -94,4 +110,6 @@ public sealed record ProblemDto(string? Type, string? Title, int? Status, string
 [JsonSerializable(typeof(FlagsDto))]
 [JsonSerializable(typeof(VerifyLineDto))]
 [JsonSerializable(typeof(CopyDto))]
+[JsonSerializable(typeof(BundleRequest))]
+[JsonSerializable(typeof(BundlePartDto))]
 public sealed partial class ContractJson : JsonSerializerContext;

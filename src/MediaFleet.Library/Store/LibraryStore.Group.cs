@@ -54,11 +54,24 @@ public sealed partial class LibraryStore
     /// <summary>Queues a put and commits the queue unless another writer's group took it already.</summary>
     private async Task<WriteResult> CommitGroupedAsync(GroupedPut put, CancellationToken cancellationToken)
     {
-        _grouped.Enqueue(put);
+        await SettleGroupedAsync([put], cancellationToken).ConfigureAwait(false);
+        return await put.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues puts together and commits the queue until each is settled (by this writer's groups or another's); each
+    /// put's own outcome, a result or a failure, is in its <see cref="GroupedPut.Done"/>.
+    /// </summary>
+    private async Task SettleGroupedAsync(GroupedPut[] puts, CancellationToken cancellationToken)
+    {
+        foreach (var put in puts)
+        {
+            _grouped.Enqueue(put);
+        }
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            while (!put.Done.Task.IsCompleted && !_grouped.IsEmpty)
+            while (!_grouped.IsEmpty && puts.Any(p => !p.Done.Task.IsCompleted))
             {
                 CommitGroup();
             }
@@ -67,7 +80,7 @@ public sealed partial class LibraryStore
         {
             _commitLock.Release();
         }
-        return await put.Done.Task.ConfigureAwait(false);
+        await Task.WhenAll(puts.Select(p => (Task)p.Done.Task)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Commits up to <see cref="GroupLimit"/> queued puts; called under the writer lock.</summary>
@@ -120,6 +133,7 @@ public sealed partial class LibraryStore
                 UndoAll(group, e);
                 return;
             }
+            DropPartials(group.Where(p => p.Kind == GroupedKind.Install).Select(p => p.Path));
             for (var i = 0; i < group.Count; i++)
             {
                 Finished(group[i], entries[i]);
@@ -309,7 +323,6 @@ public sealed partial class LibraryStore
                 // The replaced bytes were swapped to the partial's path.
                 TryDelete(put.Partial!);
             }
-            DropPartials(put.Path);
         }
         put.Done.TrySetResult(new WriteResult(WriteStatus.Created, entry));
     }

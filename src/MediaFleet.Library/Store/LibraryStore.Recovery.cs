@@ -23,6 +23,12 @@ public sealed partial class LibraryStore
             File.Delete(file);
             cleared++;
         }
+        foreach (var folder in Directory.EnumerateDirectories(Root.TempFolder))
+        {
+            // A bundle's transfers (one folder each).
+            cleared += Directory.EnumerateFiles(folder).Count();
+            Directory.Delete(folder, recursive: true);
+        }
         if (cleared > 0)
         {
             Log.TempCleared(_logger, cleared);

@@ -23,11 +23,26 @@ public sealed partial class LibraryStore
     /// other bytes), so <c>.mfleet/tmp</c> does not keep them until the next start. Costs a listing of the temp folder,
     /// which holds only transfers in flight.
     /// </summary>
-    private void DropPartials(LibraryPath path)
+    private void DropPartials(LibraryPath path) => DropPartials([path]);
+
+    /// <summary>
+    /// The same for many paths with one listing of the temp folder: a group installs hundreds of files while as many
+    /// partials wait there, and a listing per file cost more than the rest of the install.
+    /// </summary>
+    private void DropPartials(IEnumerable<LibraryPath> paths)
     {
-        foreach (var partial in Directory.EnumerateFiles(Root.TempFolder, "partial-*-" + PathKey(path)))
+        var keys = paths.Select(PathKey).ToHashSet(StringComparer.Ordinal);
+        if (keys.Count == 0)
         {
-            TryDeleteIfExists(partial);
+            return;
+        }
+        foreach (var partial in Directory.EnumerateFiles(Root.TempFolder, "partial-*"))
+        {
+            var name = Path.GetFileName(partial.AsSpan());
+            if (keys.Contains(name[(name.LastIndexOf('-') + 1)..].ToString()))
+            {
+                TryDeleteIfExists(partial);
+            }
         }
     }
 
@@ -47,6 +62,18 @@ public sealed partial class LibraryStore
             OnlyWhileMissing = onlyWhileMissing,
             BytesFlushed = bytesFlushed,
         }, cancellationToken);
+
+    /// <summary>
+    /// Installs many verified transfers whose bytes are still in the page cache (a bundle's files) as groups: one syncfs,
+    /// one transaction for the intents and one for the rows, one fsync per folder, as <see cref="InstallVerifiedAsync"/>
+    /// does for one. Returns, in the order given, each file's outcome (a result, or its failure to flush or record).
+    /// </summary>
+    public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken)
+    {
+        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial, BytesFlushed = false })];
+        await SettleGroupedAsync(puts, cancellationToken).ConfigureAwait(false);
+        return [.. puts.Select(p => p.Done.Task)];
+    }
 
     /// <summary>Whether a later change than <paramref name="version"/> already decided what the path holds.</summary>
     private bool IsSettledLater(LibraryPath path, DataVersion version, bool onlyWhileMissing) =>

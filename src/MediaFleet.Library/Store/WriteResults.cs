@@ -1,4 +1,6 @@
 using MediaFleet.Library.Catalog;
+using MediaFleet.Library.Digests;
+using MediaFleet.Library.Paths;
 
 namespace MediaFleet.Library.Store;
 
@@ -50,3 +52,6 @@ public sealed record WriteCondition(bool IfNoneMatchAny, IReadOnlyList<string>? 
         return true;
     }
 }
+
+/// <summary>A transfer complete in its partial file with <see cref="Sha256"/> checked on the way, to install as <see cref="Version"/>.</summary>
+public sealed record VerifiedTransfer(LibraryPath Path, string Partial, Sha256Digest Sha256, long Size, DataVersion Version);

@@ -8,6 +8,7 @@ using MediaFleet.Library.Files;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
 using MediaFleet.Node.Configuration;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace MediaFleet.Node.Replication;
@@ -31,6 +32,12 @@ public sealed partial class Follower(
     private const int SmallFileParallelism = 32;
 
     private const long SmallFile = 1 << 20;
+
+    /// <summary>Files asked for in one bundle: enough that a request's cost vanishes, few enough that a broken answer costs little.</summary>
+    private const int BundleFiles = 256;
+
+    /// <summary>Bundles in flight: one arriving while another's group is being installed.</summary>
+    private const int BundlesInFlight = 2;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -315,11 +322,10 @@ public sealed partial class Follower(
         var done = 0;
         long doneBytes = 0;
         var lastReport = time.GetUtcNow();
-        async ValueTask ProvisionCountedAsync(FileDto file, CancellationToken token)
+        void Counted(long size)
         {
-            await ProvisionOneAsync(file, token).ConfigureAwait(false);
             var count = Interlocked.Increment(ref done);
-            var bytes = Interlocked.Add(ref doneBytes, file.Size);
+            var bytes = Interlocked.Add(ref doneBytes, size);
             var now = time.GetUtcNow();
             if (now - lastReport > TimeSpan.FromSeconds(2) || count == total)
             {
@@ -327,12 +333,69 @@ public sealed partial class Follower(
                 Log.ProvisionProgress(logger, count, total, bytes, totalBytes);
             }
         }
-        // Small and large files side by side, each kind with its own number in flight.
+        async ValueTask ProvisionCountedAsync(FileDto file, CancellationToken token)
+        {
+            if (await ProvisionOneAsync(file, token).ConfigureAwait(false) is { } transfer)
+            {
+                await PutAsync(transfer.Path, transfer.Sha256, transfer.Size, transfer.Version, token).ConfigureAwait(false);
+            }
+            Counted(file.Size);
+        }
+        // Small files: what is not on disk already goes in bundles (many files in one answer, installed as one group)
+        // while the next ones are checked. Large files one by one, with their own number in flight.
+        var transfers = Channel.CreateBounded<WantedFile>(BundleFiles * BundlesInFlight);
         var small = files.Where(f => f.Size <= SmallFile).ToList();
         var large = files.Where(f => f.Size > SmallFile).ToList();
-        await Task.WhenAll(
-            Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(SmallFile), CancellationToken = cancellationToken }, ProvisionCountedAsync),
-            Parallel.ForEachAsync(large, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, ProvisionCountedAsync)).ConfigureAwait(false);
+        var checkSmall = Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(SmallFile), CancellationToken = cancellationToken }, async (file, token) =>
+        {
+            if (await ProvisionOneAsync(file, token).ConfigureAwait(false) is { } transfer)
+            {
+                await transfers.Writer.WriteAsync(transfer, token).ConfigureAwait(false);
+            }
+            else
+            {
+                Counted(file.Size);
+            }
+        });
+        async Task BundleLoopAsync()
+        {
+            try
+            {
+                while (await transfers.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var batch = new List<WantedFile>(BundleFiles);
+                    while (batch.Count < BundleFiles && transfers.Reader.TryRead(out var transfer))
+                    {
+                        batch.Add(transfer);
+                    }
+                    await TransferManyAsync(batch, cancellationToken).ConfigureAwait(false);
+                    foreach (var transfer in batch)
+                    {
+                        Counted(transfer.Size);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // The checks must not wait for ever on a full channel nobody reads.
+                transfers.Writer.TryComplete(e);
+                throw;
+            }
+        }
+        async Task CheckAllAsync()
+        {
+            try
+            {
+                await Task.WhenAll(
+                    checkSmall,
+                    Parallel.ForEachAsync(large, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, ProvisionCountedAsync)).ConfigureAwait(false);
+            }
+            finally
+            {
+                transfers.Writer.TryComplete();
+            }
+        }
+        await Task.WhenAll([CheckAllAsync(), .. Enumerable.Range(0, BundlesInFlight).Select(_ => Task.Run(BundleLoopAsync, cancellationToken))]).ConfigureAwait(false);
 
         var wanted = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
@@ -348,27 +411,62 @@ public sealed partial class Follower(
         Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
     }
 
-    private async Task ProvisionOneAsync(FileDto file, CancellationToken cancellationToken)
+    /// <summary>
+    /// Settles a manifest file that is here already (recorded, or on disk with the same size and digest, which is kept);
+    /// returns the transfer it needs otherwise, null when it needs none (or its line is not valid).
+    /// </summary>
+    private async Task<WantedFile?> ProvisionOneAsync(FileDto file, CancellationToken cancellationToken)
     {
         if (!LibraryPath.TryParse(file.Path, out var path, out _) || !Sha256Digest.TryParseHex(file.Sha256, out var sha256))
         {
-            return;
+            return null;
         }
         var version = new DataVersion(file.Version);
         var current = store.Catalog.Find(file.Path);
         if (current?.Sha256 == sha256)
         {
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
-            return;
+            return null;
         }
         if (store.Root.StaysInside(path) && await ExistingAsync(store.Root.PhysicalPath(path), file.Size, cancellationToken).ConfigureAwait(false) is { } existing
             && existing.Sha256 == sha256)
         {
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken, existing.Modified).ConfigureAwait(false);
             metrics.Kept(file.Size);
-            return;
+            return null;
         }
-        await PutAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
+        return new WantedFile(path, sha256.Value, file.Size, version);
+    }
+
+    /// <summary>
+    /// Transfers small files in one bundle and installs those that arrived as one group; each that did not (or could
+    /// not be installed) goes the single way, which records it missing if it fails there too.
+    /// </summary>
+    private async Task TransferManyAsync(IReadOnlyList<WantedFile> batch, CancellationToken cancellationToken)
+    {
+        var installed = new HashSet<string>(StringComparer.Ordinal);
+        using (var bundle = await upstream.FetchBundleAsync(batch, cancellationToken).ConfigureAwait(false))
+        {
+            var results = bundle.Files.Count == 0 ? [] : await store.InstallVerifiedManyAsync(bundle.Files, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < results.Count; i++)
+            {
+                try
+                {
+                    if ((await results[i].ConfigureAwait(false)).Succeeded)
+                    {
+                        installed.Add(bundle.Files[i].Path.Value);
+                    }
+                }
+                catch (IOException)
+                {
+                    // Its bytes could not be flushed or recorded: the single way tries again and records the reason.
+                }
+            }
+        }
+        foreach (var transfer in batch.Where(t => !installed.Contains(t.Path.Value)))
+        {
+            await PutAsync(transfer.Path, transfer.Sha256, transfer.Size, transfer.Version, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Transfers in flight for files of up to <paramref name="largest"/> bytes.</summary>

@@ -79,6 +79,14 @@ public sealed class Upstream : IDisposable
     public Task<string> FetchAsync(LibraryPath path, Sha256Digest sha256, long? size, bool flushToDisk, CancellationToken cancellationToken) =>
         PeerFetch.FetchAsync(_http, "upstream", _store, _metrics, path, sha256, size, flushToDisk, _transferIdle, _time, cancellationToken);
 
+    /// <summary>
+    /// Fetches many small files in one <c>POST /v1/bundle</c> answer into their partial files; returns those that
+    /// arrived whole with the wanted digest (dispose it once they are installed). The rest are for
+    /// <see cref="FetchAsync"/> one by one.
+    /// </summary>
+    public Task<BundleDownload> FetchBundleAsync(IReadOnlyList<WantedFile> wanted, CancellationToken cancellationToken) =>
+        BundleFetch.FetchAsync(_http, _store, _metrics, wanted, _transferIdle, _time, cancellationToken);
+
     /// <summary>Streams <c>GET/HEAD /files/{path}</c> from upstream to a client (read-through for a missing file).</summary>
     public async Task ProxyAsync(HttpContext context, LibraryPath path)
     {
