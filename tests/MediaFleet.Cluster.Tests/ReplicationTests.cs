@@ -119,6 +119,32 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task RestartedFollowerFarBehind_CatchesUpOnSmallFilesInBundles_AndLiveChangesOneByOne()
+    {
+        await using var primary = await TestNode.StartAsync();
+        using var folder = new TempFolder("mfleet-behind-");
+        await PutAsync(primary, "first.bin", RandomNumberGenerator.GetBytes(100));
+        await using (var before = await TestNode.StartFollowerAsync(primary.Url, folder.Path))
+        {
+            await Replicas.ConvergedAsync(primary.Client, before.Client);
+        }
+        for (var i = 0; i < 40; i++)
+        {
+            await PutAsync(primary, $"Art/{i % 3}/new{i}.jpg", RandomNumberGenerator.GetBytes(1000 + i));
+        }
+        await PutAsync(primary, "first.bin", RandomNumberGenerator.GetBytes(200));
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        await PutAsync(primary, "live.bin", RandomNumberGenerator.GetBytes(300));
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+
+        Replicas.SameBytes(primary.Library, follower.Library);
+        Assert.Equal(1, await Replicas.CounterAsync(follower, "mfleet_replication_bundles_total"));
+        Assert.Equal(42, await Replicas.CounterAsync(follower, "mfleet_replication_transfers_total"));
+    }
+
+    [Fact]
     public async Task SameContentAtManyPaths_ProvisionsAndCatchesUpWithParallelTransfers()
     {
         await using var primary = await TestNode.StartAsync();

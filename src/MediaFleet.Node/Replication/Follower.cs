@@ -36,6 +36,9 @@ public sealed partial class Follower(
     /// <summary>Files asked for in one bundle: enough that a request's cost vanishes, few enough that a broken answer costs little.</summary>
     private const int BundleFiles = 256;
 
+    /// <summary>Fewest transfers a catch-up asks for as a bundle; below it each file is fetched alone, as a live change is.</summary>
+    private const int MinBundleFiles = 8;
+
     /// <summary>Bundles in flight: one arriving while another's group is being installed.</summary>
     private const int BundlesInFlight = 2;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
@@ -148,9 +151,7 @@ public sealed partial class Follower(
             }
             if (run > 1)
             {
-                var puts = plan.Skip(i).Take(run).ToList();
-                await Parallel.ForEachAsync(puts, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(puts.Max(p => p.Size ?? long.MaxValue)), CancellationToken = cancellationToken },
-                    async (change, token) => await ApplyAsync(change, token).ConfigureAwait(false)).ConfigureAwait(false);
+                await ApplyPutsAsync(plan.Skip(i).Take(run).ToList(), cancellationToken).ConfigureAwait(false);
                 i += run;
             }
             else
@@ -161,6 +162,40 @@ public sealed partial class Follower(
         }
         var version = await store.PublishFollowerVersionAsync(cancellationToken, changes.Max(c => c.Version)).ConfigureAwait(false);
         Log.Applied(logger, changes.Count, plan.Count, version.Value, store.Catalog.SeenVersion.Value, store.Catalog.MissingCount);
+    }
+
+    /// <summary>
+    /// Applies puts to distinct paths side by side: when many small files need a transfer (a follower far behind), they
+    /// come in bundles and install in groups, as in provisioning; the others (already here, a local copy, large, or too
+    /// few to bundle) go one by one.
+    /// </summary>
+    private async Task ApplyPutsAsync(IReadOnlyList<ChangeEntry> puts, CancellationToken cancellationToken)
+    {
+        var bundled = new List<WantedFile>();
+        var single = new List<ChangeEntry>();
+        foreach (var change in puts)
+        {
+            if (change is { Size: >= 0 and <= SmallFile, Sha256: { } sha256 } && LibraryPath.TryParse(change.Path, out var path, out _)
+                && store.Catalog.Find(path.Value)?.Sha256 != sha256 && store.FindByDigest(sha256) is null)
+            {
+                bundled.Add(new WantedFile(path, sha256, change.Size.Value, change.Version));
+            }
+            else
+            {
+                single.Add(change);
+            }
+        }
+        if (bundled.Count < MinBundleFiles)
+        {
+            single = [.. puts];
+            bundled.Clear();
+        }
+        var chunks = bundled.Chunk(BundleFiles).ToList();
+        await Task.WhenAll(
+            Parallel.ForEachAsync(chunks, new ParallelOptions { MaxDegreeOfParallelism = BundlesInFlight, CancellationToken = cancellationToken },
+                async (chunk, token) => await TransferManyAsync(chunk, token).ConfigureAwait(false)),
+            Parallel.ForEachAsync(single, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(single.Count == 0 ? 0 : single.Max(p => p.Size ?? long.MaxValue)), CancellationToken = cancellationToken },
+                async (change, token) => await ApplyAsync(change, token).ConfigureAwait(false))).ConfigureAwait(false);
     }
 
     /// <summary>
