@@ -325,6 +325,29 @@ public sealed class GroupFlushTests
         Assert.Empty(Directory.EnumerateFiles(bundle));
     }
 
+    [Theory]
+    [InlineData(LibraryStore.SyncFileSystemFrom - 1, 0)]
+    [InlineData(LibraryStore.SyncFileSystemFrom, 1)]
+    public async Task FlushTransfers_BeforeTheInstall_LeavesTheGroupNothingToFlush(int files, long syncs)
+    {
+        await using var f = new StoreFixture();
+        var transfers = new List<VerifiedTransfer>();
+        for (var i = 1; i <= files; i++)
+        {
+            var p = await PartialAsync(f, $"flushed/{i}.bin");
+            transfers.Add(new VerifiedTransfer(p.Path, p.Partial, p.Sha256, 4096, new DataVersion(i)));
+        }
+
+        f.Store.FlushTransfers(transfers);
+        var results = await f.Store.InstallVerifiedManyAsync(transfers, CancellationToken.None, bytesFlushed: true);
+
+        foreach (var result in results)
+        {
+            Assert.Equal(WriteStatus.Created, (await result).Status);
+        }
+        Assert.Equal(syncs, f.Store.FileSystemSyncs);
+    }
+
     [Fact]
     public async Task AGroupsInstalls_DropTheStalePartialsOfTheirPaths_AndNoOthers()
     {

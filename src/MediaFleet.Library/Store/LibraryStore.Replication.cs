@@ -68,11 +68,35 @@ public sealed partial class LibraryStore
     /// one transaction for the intents and one for the rows, one fsync per folder, as <see cref="InstallVerifiedAsync"/>
     /// does for one. Returns, in the order given, each file's outcome (a result, or its failure to flush or record).
     /// </summary>
-    public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken)
+    /// <param name="bytesFlushed">Whether <see cref="FlushTransfers"/> put their bytes on disk already.</param>
+    public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken, bool bytesFlushed = false)
     {
-        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial, BytesFlushed = false })];
+        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial, BytesFlushed = bytesFlushed })];
         await SettleGroupedAsync(puts, cancellationToken).ConfigureAwait(false);
         return [.. puts.Select(p => p.Done.Task)];
+    }
+
+    /// <summary>
+    /// Puts the bytes of verified transfers on disk before they are installed, outside the writer lock: many with one
+    /// syncfs, a few with an fsync each. A bundle's flush then waits for the disk while another bundle installs, rather
+    /// than in the lock that every install takes (at 200,000 small files the groups' syncfs under the lock left one of two
+    /// cores idle).
+    /// </summary>
+    /// <exception cref="IOException">A flush failed: none of the files may be installed as they are.</exception>
+    public void FlushTransfers(IReadOnlyList<VerifiedTransfer> files)
+    {
+        if (files.Count >= SyncFileSystemFrom)
+        {
+            Interlocked.Increment(ref _fileSystemSyncs);
+            if (Durability.SyncFileSystem(Root.TempFolder))
+            {
+                return;
+            }
+        }
+        foreach (var file in files)
+        {
+            FlushFile(file.Partial);
+        }
     }
 
     /// <summary>Whether a later change than <paramref name="version"/> already decided what the path holds.</summary>

@@ -39,8 +39,8 @@ public sealed partial class Follower(
     /// <summary>Fewest transfers a catch-up asks for as a bundle; below it each file is fetched alone, as a live change is.</summary>
     private const int MinBundleFiles = 8;
 
-    /// <summary>Bundles in flight: one arriving while another's group is being installed.</summary>
-    private const int BundlesInFlight = 2;
+    /// <summary>Bundles in flight: some arriving or flushing while another's group is being installed.</summary>
+    private const int BundlesInFlight = 3;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -482,7 +482,7 @@ public sealed partial class Follower(
         var installed = new HashSet<string>(StringComparer.Ordinal);
         using (var bundle = await upstream.FetchBundleAsync(batch, cancellationToken).ConfigureAwait(false))
         {
-            var results = bundle.Files.Count == 0 ? [] : await store.InstallVerifiedManyAsync(bundle.Files, cancellationToken).ConfigureAwait(false);
+            var results = bundle.Files.Count == 0 || !TryFlush(bundle.Files) ? [] : await store.InstallVerifiedManyAsync(bundle.Files, cancellationToken, bytesFlushed: true).ConfigureAwait(false);
             for (var i = 0; i < results.Count; i++)
             {
                 try
@@ -501,6 +501,20 @@ public sealed partial class Follower(
         foreach (var transfer in batch.Where(t => !installed.Contains(t.Path.Value)))
         {
             await PutAsync(transfer.Path, transfer.Sha256, transfer.Size, transfer.Version, cancellationToken).ConfigureAwait(false);
+        }
+
+        bool TryFlush(IReadOnlyList<VerifiedTransfer> files)
+        {
+            try
+            {
+                store.FlushTransfers(files);
+                return true;
+            }
+            catch (IOException)
+            {
+                // Bytes that may not be on disk are not installed; the single way fetches them again.
+                return false;
+            }
         }
     }
 
