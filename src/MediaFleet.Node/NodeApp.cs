@@ -47,9 +47,9 @@ public static class NodeApp
             // Media files have no size limit; bodies stream to disk in constant memory.
             kestrel.Limits.MaxRequestBodySize = null;
         });
-        // Kestrel receives into 4 KiB blocks; without the zero-byte "wait for data" read before each one, an upload costs
-        // half the receive calls (one per block instead of two).
-        builder.WebHost.UseSockets(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
+        // Kestrel receives into one pool block at a time: 64 KiB blocks make an upload 16 times fewer receive calls. It
+        // waits for data before it takes a block (its default), so an idle keep-alive connection holds none.
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPool.Factory>();
 
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(auth);

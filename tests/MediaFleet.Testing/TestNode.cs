@@ -43,6 +43,9 @@ public sealed class TestNode : IAsyncDisposable
 
     public LibraryStore Store => _app.Services.GetRequiredService<LibraryStore>();
 
+    /// <summary>The node's services, for tests that check what it was built with.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Starts a primary (unless settings say otherwise) with <see cref="Token"/> as its cluster token.</summary>
     public static async Task<TestNode> StartAsync(string? library = null, IDictionary<string, string?>? settings = null)
     {
