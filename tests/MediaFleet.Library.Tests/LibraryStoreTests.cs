@@ -299,7 +299,7 @@ public sealed class GroupFlushTests
     }
 
     [Fact]
-    public async Task InstallVerifiedMany_InstallsABundlesFilesAsOneGroup_WithOneSyncfs()
+    public async Task FlushedThenInstalledTogether_ABundlesFilesAreOneGroup_WithOneSyncfs()
     {
         await using var f = new StoreFixture();
         var bundle = Directory.CreateDirectory(Path.Combine(f.TempFolder, "bundle-test")).FullName;
@@ -312,6 +312,7 @@ public sealed class GroupFlushTests
             files.Add((new VerifiedTransfer(LibraryPath.Parse($"Art/{i % 4}/{i}.jpg"), partial, Sha256Digest.FromBytes(SHA256.HashData(bytes)), bytes.Length, new DataVersion(i + 1)), bytes));
         }
 
+        f.Store.FlushTransfers([.. files.Select(x => x.Transfer)]);
         var results = await f.Store.InstallVerifiedManyAsync([.. files.Select(x => x.Transfer)], CancellationToken.None);
 
         Assert.Equal(64, results.Count);
@@ -339,7 +340,7 @@ public sealed class GroupFlushTests
         }
 
         f.Store.FlushTransfers(transfers);
-        var results = await f.Store.InstallVerifiedManyAsync(transfers, CancellationToken.None, bytesFlushed: true);
+        var results = await f.Store.InstallVerifiedManyAsync(transfers, CancellationToken.None);
 
         foreach (var result in results)
         {
@@ -359,7 +360,9 @@ public sealed class GroupFlushTests
         await File.WriteAllBytesAsync(stale, new byte[10]);
         await File.WriteAllBytesAsync(kept, new byte[10]);
 
-        var results = await f.Store.InstallVerifiedManyAsync([new VerifiedTransfer(installed.Path, installed.Partial, installed.Sha256, 4096, new DataVersion(1))], CancellationToken.None);
+        VerifiedTransfer[] transfer = [new VerifiedTransfer(installed.Path, installed.Partial, installed.Sha256, 4096, new DataVersion(1))];
+        f.Store.FlushTransfers(transfer);
+        var results = await f.Store.InstallVerifiedManyAsync(transfer, CancellationToken.None);
 
         Assert.Equal(WriteStatus.Created, (await results[0]).Status);
         Assert.False(File.Exists(stale), "the partial of an older version of the installed path is dropped");

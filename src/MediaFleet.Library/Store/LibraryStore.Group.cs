@@ -231,14 +231,7 @@ public sealed partial class LibraryStore
         }
         try
         {
-            Interlocked.Increment(ref _fileSystemSyncs);
-            if (!Durability.SyncFileSystem(Root.TempFolder))
-            {
-                foreach (var put in unflushed)
-                {
-                    FlushFile(put.Partial!);
-                }
-            }
+            FlushMany(unflushed.Select(p => p.Partial!));
         }
         catch (IOException e)
         {
@@ -253,6 +246,23 @@ public sealed partial class LibraryStore
 
     /// <summary>Group flushes that used syncfs (tests tell the two ways apart by it).</summary>
     internal long FileSystemSyncs => Interlocked.Read(ref _fileSystemSyncs);
+
+    /// <summary>
+    /// Puts many files' bytes on disk with one syncfs (a journal commit and a disk flush for all), or with an fsync each
+    /// where the file system cannot sync as a whole.
+    /// </summary>
+    private void FlushMany(IEnumerable<string> files)
+    {
+        Interlocked.Increment(ref _fileSystemSyncs);
+        if (Durability.SyncFileSystem(Root.TempFolder))
+        {
+            return;
+        }
+        foreach (var file in files)
+        {
+            FlushFile(file);
+        }
+    }
 
     private static void FlushFile(string path)
     {

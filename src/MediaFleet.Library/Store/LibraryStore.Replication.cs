@@ -64,14 +64,13 @@ public sealed partial class LibraryStore
         }, cancellationToken);
 
     /// <summary>
-    /// Installs many verified transfers whose bytes are still in the page cache (a bundle's files) as groups: one syncfs,
+    /// Installs many verified transfers whose bytes <see cref="FlushTransfers"/> put on disk (a bundle's files) as groups:
     /// one transaction for the intents and one for the rows, one fsync per folder, as <see cref="InstallVerifiedAsync"/>
-    /// does for one. Returns, in the order given, each file's outcome (a result, or its failure to flush or record).
+    /// does for one. Returns, in the order given, each file's outcome (a result, or its failure to record).
     /// </summary>
-    /// <param name="bytesFlushed">Whether <see cref="FlushTransfers"/> put their bytes on disk already.</param>
-    public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken, bool bytesFlushed = false)
+    public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken)
     {
-        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial, BytesFlushed = bytesFlushed })];
+        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial })];
         await SettleGroupedAsync(puts, cancellationToken).ConfigureAwait(false);
         return [.. puts.Select(p => p.Done.Task)];
     }
@@ -87,11 +86,8 @@ public sealed partial class LibraryStore
     {
         if (files.Count >= SyncFileSystemFrom)
         {
-            Interlocked.Increment(ref _fileSystemSyncs);
-            if (Durability.SyncFileSystem(Root.TempFolder))
-            {
-                return;
-            }
+            FlushMany(files.Select(f => f.Partial));
+            return;
         }
         foreach (var file in files)
         {

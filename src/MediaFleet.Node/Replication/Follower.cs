@@ -482,7 +482,7 @@ public sealed partial class Follower(
         var installed = new HashSet<string>(StringComparer.Ordinal);
         using (var bundle = await upstream.FetchBundleAsync(batch, cancellationToken).ConfigureAwait(false))
         {
-            var results = bundle.Files.Count == 0 || !TryFlush(bundle.Files) ? [] : await store.InstallVerifiedManyAsync(bundle.Files, cancellationToken, bytesFlushed: true).ConfigureAwait(false);
+            var results = bundle.Files.Count == 0 || !TryFlush(bundle.Files) ? [] : await store.InstallVerifiedManyAsync(bundle.Files, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < results.Count; i++)
             {
                 try
