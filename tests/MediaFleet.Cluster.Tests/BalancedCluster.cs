@@ -40,21 +40,43 @@ internal sealed class BalancedCluster : IAsyncDisposable
     /// </summary>
     public static async Task<BalancedCluster> StartAsync(string[] ids, Func<Func<string, string>, string> lines, IEnumerable<string>? inProcess = null)
     {
-        var cluster = await CreateAsync(ids, lines);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            foreach (var id in inProcess ?? ids)
+            var cluster = await CreateAsync(ids, lines);
+            try
             {
-                await cluster.StartNodeAsync(id);
+                foreach (var id in inProcess ?? ids)
+                {
+                    await cluster.StartNodeAsync(id);
+                }
+                await cluster.StartCoordinatorAsync();
+                return cluster;
             }
-            await cluster.StartCoordinatorAsync();
-            return cluster;
+            catch (Exception e) when (attempt < 3 && IsAddressInUse(e))
+            {
+                // A port chosen up front was taken before the node bound it (a parallel test's outgoing connection can
+                // be given the same ephemeral port): start again with new ports, as NginxServer does.
+                await cluster.DisposeAsync();
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
         }
-        catch
+    }
+
+    private static bool IsAddressInUse(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
         {
-            await cluster.DisposeAsync();
-            throw;
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
         }
+        return false;
     }
 
     /// <summary>nginx only, with ports chosen for every node and for the coordinator; the caller starts the rest.</summary>
