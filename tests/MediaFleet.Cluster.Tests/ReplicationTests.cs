@@ -190,6 +190,38 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task FollowerPrefilledWithTenThousandFiles_KeepsThemInABulkLoad_AndBuildsTheDigestIndexAfter()
+    {
+        await using var primary = await TestNode.StartAsync();
+        for (var folder = 0; folder < 10; folder++)
+        {
+            Directory.CreateDirectory(Path.Combine(primary.Library, $"d{folder}"));
+            for (var i = 0; i < 1000; i++)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(primary.Library, $"d{folder}/{i}.bin"), BitConverter.GetBytes(folder * 1000L + i));
+            }
+        }
+        await foreach (var _ in new MediaFleet.Library.Adopt.Adopter(primary.Store).AdoptAsync("", CancellationToken.None))
+        {
+        }
+        using var copy = new TempFolder();
+        var rsync = System.Diagnostics.Process.Start("rsync", ["-a", "--exclude", ".mfleet", primary.Library + "/", copy.Path + "/"])!;
+        await rsync.WaitForExitAsync();
+        Assert.Equal(0, rsync.ExitCode);
+        var logs = new CapturedLogs();
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, copy.Path, logs: logs);
+
+        await Replicas.ConvergedAsync(primary.Client, follower.Client);
+        Assert.Equal(10_000, await Replicas.CounterAsync(follower, "mfleet_replication_kept_total"));
+        Assert.Equal(0, await Replicas.CounterAsync(follower, "mfleet_replication_transfers_total"));
+        // Event 1030: the digest index dropped for the load; 1031: built again at its end, before the version was published.
+        Assert.Single(logs.WithId(1030));
+        Assert.Single(logs.WithId(1031));
+        Assert.True(follower.Store.Catalog.HasDigestIndex);
+    }
+
+    [Fact]
     public async Task FollowerPrefilled_KeepsOnlyFilesOfTheRightSizeAndDigest_AndRecordsTheirModificationTime()
     {
         await using var primary = await TestNode.StartAsync();

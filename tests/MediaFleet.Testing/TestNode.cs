@@ -47,7 +47,8 @@ public sealed class TestNode : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Starts a primary (unless settings say otherwise) with <see cref="Token"/> as its cluster token.</summary>
-    public static async Task<TestNode> StartAsync(string? library = null, IDictionary<string, string?>? settings = null)
+    /// <param name="logs">Where the node's information-level entries are kept as well, for tests that read them.</param>
+    public static async Task<TestNode> StartAsync(string? library = null, IDictionary<string, string?>? settings = null, CapturedLogs? logs = null)
     {
         var owned = library is null ? new TempFolder("mfleet-node-") : null;
         library ??= owned!.Path;
@@ -64,20 +65,28 @@ public sealed class TestNode : IAsyncDisposable
             values[key] = value;
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var app = await NodeApp.BuildAsync(configuration, logging => logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug));
+        var app = await NodeApp.BuildAsync(configuration, logging =>
+        {
+            logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug);
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+                logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
+            }
+        });
         await app.StartAsync();
         return new TestNode(app, library, owned);
     }
 
     /// <summary>Starts a follower of <paramref name="upstream"/> (a URL) in its own folder, or in <paramref name="library"/>.</summary>
-    public static Task<TestNode> StartFollowerAsync(string upstream, string? library = null, IDictionary<string, string?>? settings = null)
+    public static Task<TestNode> StartFollowerAsync(string upstream, string? library = null, IDictionary<string, string?>? settings = null, CapturedLogs? logs = null)
     {
         var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Node:Primary"] = "false",
             ["Node:Upstream"] = upstream,
         };
-        return StartAsync(library, values);
+        return StartAsync(library, values, logs);
     }
 
     /// <summary>An HttpClient on this node with the given bearer token (null: none).</summary>

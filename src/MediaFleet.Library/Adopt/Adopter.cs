@@ -29,13 +29,19 @@ public sealed class Adopter(LibraryStore store)
     private const int BufferSize = 1 << 20;
 
     /// <summary>
-    /// Files in flight at once. Small files are bound by system calls and by the group commit that records them:
-    /// with four in flight each commit (one WAL fsync) held four files, and fsync took an eighth of adopt's CPU.
+    /// Files in flight at once. Small files are bound by system calls and by the group commit that records them: each
+    /// waits for the commit of its group, so with 32 in flight the hashing stopped while a group committed and adopt
+    /// kept one core of two busy (with four, each commit, one WAL fsync, held four files).
     /// </summary>
-    private const int Parallelism = 32;
+    private const int Parallelism = 256;
+
+    /// <summary>Files between <see cref="SmallFile"/> and <see cref="LargeFile"/> hashed at once: each holds a buffer of up to 1 MiB.</summary>
+    private const int MediumParallelism = 32;
 
     /// <summary>Large files hashed at once: they are bound by the disk, which many readers would only make seek.</summary>
     private static readonly int LargeParallelism = Math.Max(4, Environment.ProcessorCount * 2);
+
+    private const long SmallFile = 64 << 10;
 
     private const long LargeFile = 1 << 20;
 
@@ -49,7 +55,9 @@ public sealed class Adopter(LibraryStore store)
         // Hashed in parallel, recorded through the store's group commit; the lines come in the order files finish.
         var results = Channel.CreateBounded<AdoptEvent>(new BoundedChannelOptions(Parallelism * 4) { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var medium = new SemaphoreSlim(MediumParallelism);
         using var large = new SemaphoreSlim(LargeParallelism);
+        var bulk = await store.BeginBulkLoadAsync(total, cancellationToken).ConfigureAwait(false);
         var producer = Task.Run(async () =>
         {
             try
@@ -57,7 +65,7 @@ public sealed class Adopter(LibraryStore store)
                 await Parallel.ForEachAsync(candidates, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stop.Token },
                     async (file, token) =>
                     {
-                        var gate = file.Length > LargeFile ? large : null;
+                        var gate = file.Length > LargeFile ? large : file.Length > SmallFile ? medium : null;
                         if (gate is not null)
                         {
                             await gate.WaitAsync(token).ConfigureAwait(false);
@@ -94,6 +102,7 @@ public sealed class Adopter(LibraryStore store)
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await producer.ConfigureAwait(false);
+            await bulk.DisposeAsync().ConfigureAwait(false);
         }
         // The list of a million found files is most of what adopt allocated: it goes before the memory is given back.
         candidates.Clear();

@@ -3,6 +3,9 @@ namespace MediaFleet.Library.Catalog;
 /// <summary>The tables of <c>catalog.db</c> (DESIGN.md section 2), as migrations numbered by <c>PRAGMA user_version</c>.</summary>
 internal static class CatalogSchema
 {
+    /// <summary>The digest index: a put whose bytes the node already holds under another path is a local copy, found by digest.</summary>
+    public const string DigestIndex = "CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256)";
+
     /// <summary>Every migration, oldest first; never edit or reorder a released one.</summary>
     public static readonly IReadOnlyList<string> Migrations =
     [
@@ -19,6 +22,6 @@ internal static class CatalogSchema
             sha256 TEXT, size INTEGER, version INTEGER)
         """,
         // 2: a put whose bytes the node already holds under another path is a local copy: found by digest, not by a scan.
-        "CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256)",
+        DigestIndex,
     ];
 }

@@ -37,6 +37,29 @@ internal static class FileRows
         command.ExecuteNonQuery();
     }
 
+    /// <summary>Whether the digest index exists (a bulk load that did not end leaves it dropped).</summary>
+    public static bool HasDigestIndex(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'files_sha256'";
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
+    public static void DropDigestIndex(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "DROP INDEX IF EXISTS files_sha256";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Builds the digest index when it is not there (one sorted pass over the table).</summary>
+    public static void BuildDigestIndex(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = CatalogSchema.DigestIndex;
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>One copy by path, straight from SQLite (while the in-memory index is still loading).</summary>
     public static FileEntry? Find(SqliteConnection connection, string path)
     {

@@ -247,6 +247,15 @@ public sealed class LibraryCatalog : IAsyncDisposable
         return ids;
     }
 
+    /// <summary>Whether the digest index (<c>files_sha256</c>) exists; a bulk load drops it until it ends.</summary>
+    public bool HasDigestIndex => FileRows.HasDigestIndex(_writer);
+
+    /// <summary>Drops the digest index for a bulk load; lookups by digest scan the table until it is built again.</summary>
+    internal void DropDigestIndex() => FileRows.DropDigestIndex(_writer);
+
+    /// <summary>Builds the digest index again (a no-op while it exists).</summary>
+    internal void BuildDigestIndex() => FileRows.BuildDigestIndex(_writer);
+
     internal void DropIntent(long id) => IntentLog.Drop(_writer, null, id);
 
     internal IReadOnlyList<Intent> ReadIntents() => IntentLog.ReadAll(_writer);

@@ -7,8 +7,9 @@ namespace MediaFleet.Library.Store;
 public sealed partial class LibraryStore
 {
     /// <summary>
-    /// Start-up recovery: empties <c>.mfleet/tmp</c>, then finishes every write whose rename (or unlink) reached the
-    /// folder but whose catalog commit did not, and drops the intents of writes that never touched the folder.
+    /// Start-up recovery: empties <c>.mfleet/tmp</c>, builds the digest index a bulk load dropped, then finishes every
+    /// write whose rename (or unlink) reached the folder but whose catalog commit did not, and drops the intents of
+    /// writes that never touched the folder.
     /// </summary>
     /// <param name="primary">
     /// Only the primary assigns versions. A follower finishes a write with the version its intent carries; an intent
@@ -37,6 +38,7 @@ public sealed partial class LibraryStore
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            RestoreDigestIndex();
             foreach (var intent in Catalog.ReadIntents())
             {
                 var version = primary || intent.Version is not null

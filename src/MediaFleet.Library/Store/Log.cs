@@ -37,4 +37,16 @@ internal static partial class Log
 
     [LoggerMessage(1021, LogLevel.Information, "{Path} healed: good bytes installed over the quarantined copy")]
     public static partial void Healed(ILogger logger, string path);
+
+    [LoggerMessage(1030, LogLevel.Information, "Bulk load of {Files} files: the digest index is dropped until it ends")]
+    public static partial void BulkLoadStarted(ILogger logger, long files);
+
+    [LoggerMessage(1031, LogLevel.Information, "Bulk load ended: digest index of {Files} files built in {Seconds:0.00} s")]
+    public static partial void BulkLoadEnded(ILogger logger, int files, double seconds);
+
+    [LoggerMessage(1032, LogLevel.Warning, "The digest index could not be built after a bulk load ({Reason}); the next start builds it, lookups by digest scan the table until then")]
+    public static partial void DigestIndexNotBuilt(ILogger logger, string reason);
+
+    [LoggerMessage(1033, LogLevel.Warning, "Start-up: built the digest index an interrupted bulk load had dropped")]
+    public static partial void DigestIndexRestored(ILogger logger);
 }

@@ -33,6 +33,15 @@ public sealed partial class Follower(
 
     private const long SmallFile = 1 << 20;
 
+    /// <summary>
+    /// Provisioning checks of files of at most <see cref="TinyFile"/> bytes in flight (a hash from the page cache and a
+    /// queued commit each): each check waits for the group commit that records it, so with 32 in flight the checks
+    /// stopped while a group committed and the follower kept one core of two busy (issue 12).
+    /// </summary>
+    private const int TinyFileChecks = 256;
+
+    private const long TinyFile = 64 << 10;
+
     /// <summary>Files asked for in one bundle: enough that a request's cost vanishes, few enough that a broken answer costs little.</summary>
     private const int BundleFiles = 256;
 
@@ -379,9 +388,7 @@ public sealed partial class Follower(
         // Small files: what is not on disk already goes in bundles (many files in one answer, installed as one group)
         // while the next ones are checked. Large files one by one, with their own number in flight.
         var transfers = Channel.CreateBounded<WantedFile>(BundleFiles * BundlesInFlight);
-        var small = files.Where(f => f.Size <= SmallFile).ToList();
-        var large = files.Where(f => f.Size > SmallFile).ToList();
-        var checkSmall = Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = Parallelism(SmallFile), CancellationToken = cancellationToken }, async (file, token) =>
+        async ValueTask CheckSmallAsync(FileDto file, CancellationToken token)
         {
             if (await ProvisionOneAsync(file, token).ConfigureAwait(false) is { } transfer)
             {
@@ -391,7 +398,9 @@ public sealed partial class Follower(
             {
                 Counted(file.Size);
             }
-        });
+        }
+        Task CheckEachAsync(Func<FileDto, bool> which, int inFlight, Func<FileDto, CancellationToken, ValueTask> check) =>
+            Parallel.ForEachAsync(files.Where(which), new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken }, check);
         async Task BundleLoopAsync()
         {
             try
@@ -422,15 +431,20 @@ public sealed partial class Follower(
             try
             {
                 await Task.WhenAll(
-                    checkSmall,
-                    Parallel.ForEachAsync(large, new ParallelOptions { MaxDegreeOfParallelism = options.TransferParallelism, CancellationToken = cancellationToken }, ProvisionCountedAsync)).ConfigureAwait(false);
+                    CheckEachAsync(f => f.Size <= TinyFile, TinyFileChecks, CheckSmallAsync),
+                    CheckEachAsync(f => f.Size is > TinyFile and <= SmallFile, Parallelism(SmallFile), CheckSmallAsync),
+                    CheckEachAsync(f => f.Size > SmallFile, options.TransferParallelism, ProvisionCountedAsync)).ConfigureAwait(false);
             }
             finally
             {
                 transfers.Writer.TryComplete();
             }
         }
-        await Task.WhenAll([CheckAllAsync(), .. Enumerable.Range(0, BundlesInFlight).Select(_ => Task.Run(BundleLoopAsync, cancellationToken))]).ConfigureAwait(false);
+        var bulk = await store.BeginBulkLoadAsync(total, cancellationToken).ConfigureAwait(false);
+        await using (bulk.ConfigureAwait(false))
+        {
+            await Task.WhenAll([CheckAllAsync(), .. Enumerable.Range(0, BundlesInFlight).Select(_ => Task.Run(BundleLoopAsync, cancellationToken))]).ConfigureAwait(false);
+        }
 
         var wanted = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
