@@ -29,6 +29,33 @@ public sealed class LibraryRootTests
     }
 
     [Fact]
+    public void StaysInside_DanglingSymlinkPointingOutside_IsFalse()
+    {
+        using var library = new TempFolder();
+        using var outside = new TempFolder();
+        File.CreateSymbolicLink(library.Combine("later.mkv"), outside.Combine("not-yet"));
+        Directory.CreateDirectory(library.Combine("deep/er"));
+        Directory.CreateSymbolicLink(library.Combine("deep/er/gone"), outside.Combine("gone"));
+        var root = new LibraryRoot(library.Path);
+
+        Assert.False(root.StaysInside(LibraryPath.Parse("later.mkv")));
+        Assert.False(root.StaysInside(LibraryPath.Parse("deep/er/gone/x.mkv")));
+    }
+
+    [Fact]
+    public void StaysInside_PlainFilesAndFoldersAllTheWay_AndAFileWhereAFolderWouldBe_AreTrue()
+    {
+        using var library = new TempFolder();
+        Directory.CreateDirectory(library.Combine("Music/Artist/Album"));
+        File.WriteAllText(library.Combine("Music/Artist/Album/01.flac"), "x");
+        var root = new LibraryRoot(library.Path);
+
+        Assert.True(root.StaysInside(LibraryPath.Parse("Music/Artist/Album/01.flac")));
+        // Nothing can be below a file: the write that tries fails on its own, nothing escapes.
+        Assert.True(root.StaysInside(LibraryPath.Parse("Music/Artist/Album/01.flac/x")));
+    }
+
+    [Fact]
     public void StaysInside_SymlinkWithinLibrary_IsTrue()
     {
         using var library = new TempFolder();

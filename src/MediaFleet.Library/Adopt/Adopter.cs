@@ -147,11 +147,12 @@ public sealed class Adopter(LibraryStore store)
         long length = 0;
         using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
         // A small file gets a small buffer: a library of artwork and subtitles is mostly files of a few KiB.
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(RandomAccess.GetLength(handle) + 1, 4096, BufferSize));
+        var size = RandomAccess.GetLength(handle);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(size + 1, 4096, BufferSize));
         try
         {
             int read;
-            while ((read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, Math.Min(buffer.Length, BufferSize)), length, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await Sha256Digest.ReadAsync(handle, buffer.AsMemory(0, Math.Min(buffer.Length, BufferSize)), length, size, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 sha256.AppendData(buffer, 0, read);
                 sha1?.AppendData(buffer, 0, read);

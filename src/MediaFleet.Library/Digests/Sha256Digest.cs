@@ -103,6 +103,19 @@ public readonly record struct Sha256Digest
         return await OfOpenFileAsync(handle, opened.Length, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Files up to this size are read in the calling thread: see <see cref="ReadAsync"/>.</summary>
+    public const long ReadInPlaceUpTo = 64 << 10;
+
+    /// <summary>
+    /// A read of a file of <paramref name="length"/> bytes. A handle opened without async I/O (what Linux offers for
+    /// files) runs each async read as a thread-pool work item; for a small file, most often in the page cache, that hop
+    /// cost more than the read (a tenth of a follower's CPU keeping 100,000 files of 4 KiB), so it is read in place.
+    /// </summary>
+    public static ValueTask<int> ReadAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, long length, CancellationToken cancellationToken) =>
+        length <= ReadInPlaceUpTo
+            ? ValueTask.FromResult(RandomAccess.Read(handle, buffer.Span, offset))
+            : RandomAccess.ReadAsync(handle, buffer, offset, cancellationToken);
+
     /// <summary>Hashes an open file from its start to its end; <paramref name="length"/> (its size when opened) sizes the buffer.</summary>
     public static async Task<Sha256Digest> OfOpenFileAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long length, CancellationToken cancellationToken)
     {
@@ -115,7 +128,7 @@ public readonly record struct Sha256Digest
         {
             long offset = 0;
             int read;
-            while ((read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, size), offset, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((read = await ReadAsync(handle, buffer.AsMemory(0, size), offset, length, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 hash.AppendData(buffer, 0, read);
                 offset += read;
