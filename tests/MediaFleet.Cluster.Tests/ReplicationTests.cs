@@ -222,6 +222,31 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task FollowerPrefilled_WithASymlinkToTheSameBytesOutside_NeitherKeepsNorWritesThroughIt()
+    {
+        await using var primary = await TestNode.StartAsync();
+        var secret = RandomNumberGenerator.GetBytes(4096);
+        await PutAsync(primary, "a/secret.bin", secret);
+        await PutAsync(primary, "a/plain.bin", RandomNumberGenerator.GetBytes(4096));
+        using var folder = new TempFolder();
+        using var outside = new TempFolder();
+        await File.WriteAllBytesAsync(outside.Combine("secret.bin"), secret);
+        var before = File.GetLastWriteTimeUtc(outside.Combine("secret.bin"));
+        Directory.CreateDirectory(Path.Combine(folder.Path, "a"));
+        File.CreateSymbolicLink(Path.Combine(folder.Path, "a/secret.bin"), outside.Combine("secret.bin"));
+
+        await using var follower = await TestNode.StartFollowerAsync(primary.Url, folder.Path);
+
+        await Eventually.TrueAsync(async () => (await follower.Client.GetMissingAsync(CancellationToken.None)).Any(m => m.Path == "a/secret.bin")
+            && File.Exists(Path.Combine(folder.Path, "a/plain.bin")), "the link's path listed missing and the other file there");
+        Assert.Equal(0, await Replicas.CounterAsync(follower, "mfleet_replication_kept_total"));
+        Assert.Null(follower.Store.Catalog.Find("a/secret.bin"));
+        Assert.Equal(secret, await File.ReadAllBytesAsync(outside.Combine("secret.bin")));
+        Assert.Equal(before, File.GetLastWriteTimeUtc(outside.Combine("secret.bin")));
+        Assert.Single(Directory.EnumerateFileSystemEntries(outside.Path));
+    }
+
+    [Fact]
     public async Task FollowerPrefilled_KeepsOnlyFilesOfTheRightSizeAndDigest_AndRecordsTheirModificationTime()
     {
         await using var primary = await TestNode.StartAsync();

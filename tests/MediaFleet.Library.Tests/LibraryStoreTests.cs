@@ -3,6 +3,7 @@ using MediaFleet.Library.Catalog;
 using MediaFleet.Library.Digests;
 using MediaFleet.Library.Paths;
 using MediaFleet.Library.Store;
+using MediaFleet.Testing;
 
 namespace MediaFleet.Library.Tests;
 
@@ -367,5 +368,44 @@ public sealed class GroupFlushTests
         Assert.Equal(WriteStatus.Created, (await results[0]).Status);
         Assert.False(File.Exists(stale), "the partial of an older version of the installed path is dropped");
         Assert.True(File.Exists(kept), "another path's partial stays for its resume");
+    }
+
+    [Fact]
+    public async Task AGroupsInstalls_EachMeetTheSymlinkRule_AndNoneGoesWhereAFolderIs_WhileTheirNeighboursInstall()
+    {
+        await using var f = new StoreFixture();
+        using var outside = new TempFolder();
+        Directory.CreateDirectory(f.Physical("a/taken.jpg"));
+        File.CreateSymbolicLink(f.Physical("a/leak.jpg"), Path.Combine(outside.Path, "leak.jpg"));
+        Directory.CreateSymbolicLink(f.Physical("escape"), outside.Path);
+        Directory.CreateDirectory(f.Physical("real"));
+        File.CreateSymbolicLink(f.Physical("a/inside.jpg"), f.Physical("real/inside.jpg"));
+        string[] paths = ["a/1.jpg", "a/taken.jpg", "a/leak.jpg", "escape/x.jpg", "a/inside.jpg", "a/2.jpg", "escape/y.jpg"];
+        var transfers = new List<VerifiedTransfer>();
+        for (var i = 0; i < paths.Length; i++)
+        {
+            var p = await PartialAsync(f, paths[i]);
+            transfers.Add(new VerifiedTransfer(p.Path, p.Partial, p.Sha256, 4096, new DataVersion(i + 1)));
+        }
+
+        f.Store.FlushTransfers(transfers);
+        var results = await f.Store.InstallVerifiedManyAsync(transfers, CancellationToken.None);
+
+        var statuses = new Dictionary<string, WriteStatus>();
+        for (var i = 0; i < paths.Length; i++)
+        {
+            statuses[paths[i]] = (await results[i]).Status;
+        }
+        Assert.Equal(WriteStatus.Created, statuses["a/1.jpg"]);
+        Assert.Equal(WriteStatus.Created, statuses["a/2.jpg"]);
+        // A symlink that stays inside the library is followed: the rename replaces the link itself.
+        Assert.Equal(WriteStatus.Created, statuses["a/inside.jpg"]);
+        Assert.Equal(WriteStatus.InvalidPath, statuses["a/taken.jpg"]);
+        Assert.Equal(WriteStatus.InvalidPath, statuses["a/leak.jpg"]);
+        Assert.Equal(WriteStatus.InvalidPath, statuses["escape/x.jpg"]);
+        Assert.Equal(WriteStatus.InvalidPath, statuses["escape/y.jpg"]);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside.Path));
+        Assert.True(Directory.Exists(f.Physical("a/taken.jpg")));
+        Assert.Null(f.Store.Catalog.Find("a/leak.jpg"));
     }
 }

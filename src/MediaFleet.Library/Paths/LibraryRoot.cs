@@ -28,10 +28,19 @@ public sealed class LibraryRoot
     /// Whether every existing component of the path resolves inside the root, so a symlink planted in the
     /// library cannot lead a read or a write outside it. Components that do not exist yet are fine.
     /// </summary>
-    public bool StaysInside(LibraryPath path)
+    public bool StaysInside(LibraryPath path) => StaysInside(path.Value);
+
+    /// <summary>Whether the folders of the path (every component but its last) resolve inside the root, as <see cref="StaysInside(LibraryPath)"/>.</summary>
+    public bool FoldersStayInside(LibraryPath path)
+    {
+        var last = path.Value.LastIndexOf('/');
+        return last < 0 || StaysInside(path.Value[..last]);
+    }
+
+    private bool StaysInside(string relative)
     {
         var current = FullPath;
-        foreach (var segment in path.Value.Split('/'))
+        foreach (var segment in relative.Split('/'))
         {
             current = Path.Combine(current, segment);
             // One system call per component (a file or a folder alike): the check runs for every file a follower

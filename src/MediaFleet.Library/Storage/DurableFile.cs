@@ -54,11 +54,13 @@ public static class DurableFile
     {
         ArgumentNullException.ThrowIfNull(write);
         // The old bytes wait at the temp path until the caller's commit has the new ones.
-        var swapped = replace && File.Exists(target) && Durability.TryExchange(write.TempPath, target);
+        var existed = replace && File.Exists(target);
+        var swapped = existed && Durability.TryExchange(write.TempPath, target);
         var replacedForGood = false;
         if (!swapped)
         {
-            replacedForGood = replace && File.Exists(target);
+            // Looked at again: an exchange that failed may have lost a race with whoever removed the file.
+            replacedForGood = existed && File.Exists(target);
             if (Durability.TryRename(write.TempPath, target, replace) is { } error)
             {
                 throw new InstallFailedException(target, error);

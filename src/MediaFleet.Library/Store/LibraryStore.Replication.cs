@@ -70,7 +70,7 @@ public sealed partial class LibraryStore
     /// </summary>
     public async Task<IReadOnlyList<Task<WriteResult>>> InstallVerifiedManyAsync(IReadOnlyList<VerifiedTransfer> files, CancellationToken cancellationToken)
     {
-        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial })];
+        GroupedPut[] puts = [.. files.Select(f => new GroupedPut(GroupedKind.Install, f.Path, f.Sha256, f.Size, f.Version) { Partial = f.Partial, Modified = f.Modified })];
         await SettleGroupedAsync(puts, cancellationToken).ConfigureAwait(false);
         return [.. puts.Select(p => p.Done.Task)];
     }

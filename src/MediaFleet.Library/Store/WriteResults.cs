@@ -54,4 +54,6 @@ public sealed record WriteCondition(bool IfNoneMatchAny, IReadOnlyList<string>? 
 }
 
 /// <summary>A transfer complete in its partial file with <see cref="Sha256"/> checked on the way, to install as <see cref="Version"/>.</summary>
-public sealed record VerifiedTransfer(LibraryPath Path, string Partial, Sha256Digest Sha256, long Size, DataVersion Version);
+/// <param name="Modified">The partial's modification time, read on its open handle after the last write (a rename keeps
+/// it); default: read from the installed file.</param>
+public sealed record VerifiedTransfer(LibraryPath Path, string Partial, Sha256Digest Sha256, long Size, DataVersion Version, DateTimeOffset Modified = default);

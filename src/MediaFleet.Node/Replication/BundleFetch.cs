@@ -94,7 +94,7 @@ internal static class BundleFetch
                         continue;
                     }
                     var partial = Path.Combine(folder, i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    if (!await ReceiveAsync(reader, partial, size, hash, linked.Token).ConfigureAwait(false))
+                    if (await ReceiveAsync(reader, partial, size, hash, linked.Token).ConfigureAwait(false) is not { } modified)
                     {
                         break;
                     }
@@ -102,7 +102,7 @@ internal static class BundleFetch
                     {
                         metrics.Transferred((int)Math.Min(size, int.MaxValue));
                         metrics.Fetched();
-                        arrived.Add(new VerifiedTransfer(want.Path, partial, want.Sha256, size, want.Version));
+                        arrived.Add(new VerifiedTransfer(want.Path, partial, want.Sha256, size, want.Version, modified));
                     }
                     else
                     {
@@ -150,9 +150,10 @@ internal static class BundleFetch
 
     /// <summary>
     /// Writes the next <paramref name="size"/> bytes of the answer to <paramref name="partial"/> (created anew), feeding
-    /// <paramref name="hash"/>; false when the answer ended first (the partial is then deleted).
+    /// <paramref name="hash"/>; returns the file's modification time (an fstat, not a path lookup after the install), or
+    /// null when the answer ended first (the partial is then deleted).
     /// </summary>
-    private static async Task<bool> ReceiveAsync(PipeReader reader, string partial, long size, IncrementalHash hash, CancellationToken cancellationToken)
+    private static async Task<DateTimeOffset?> ReceiveAsync(PipeReader reader, string partial, long size, IncrementalHash hash, CancellationToken cancellationToken)
     {
         using var file = File.OpenHandle(partial, FileMode.Create, FileAccess.Write, FileShare.None);
         long offset = 0;
@@ -172,9 +173,9 @@ internal static class BundleFetch
             {
                 file.Dispose();
                 File.Delete(partial);
-                return false;
+                return null;
             }
         }
-        return true;
+        return File.GetLastWriteTimeUtc(file);
     }
 }

@@ -477,8 +477,7 @@ public sealed partial class Follower(
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken).ConfigureAwait(false);
             return null;
         }
-        if (store.Root.StaysInside(path) && await ExistingAsync(store.Root.PhysicalPath(path), file.Size, cancellationToken).ConfigureAwait(false) is { } existing
-            && existing.Sha256 == sha256)
+        if (await ExistingAsync(path, file.Size, cancellationToken).ConfigureAwait(false) is { } existing && existing.Sha256 == sha256)
         {
             await store.KeepExistingAsync(path, sha256.Value, file.Size, version, cancellationToken, existing.Modified).ConfigureAwait(false);
             metrics.Kept(file.Size);
@@ -537,18 +536,21 @@ public sealed partial class Follower(
 
     /// <summary>
     /// The digest and modification time of a regular file already on disk with <paramref name="size"/> bytes, from one
-    /// open and one statx; null when it is absent, another size or cannot be read (then it is simply fetched anew).
+    /// open and one statx; null when it is absent, another size, reached through a symlink that leads outside the
+    /// library, or cannot be read (then it is simply fetched anew). The open comes first (it never blocks and reads
+    /// nothing): a follower provisioning into an empty folder then pays one failed open per file, not the symlink
+    /// rule's call per path component as well.
     /// </summary>
-    private static async Task<(Sha256Digest Sha256, DateTimeOffset Modified)?> ExistingAsync(string physical, long size, CancellationToken cancellationToken)
+    private async Task<(Sha256Digest Sha256, DateTimeOffset Modified)?> ExistingAsync(LibraryPath path, long size, CancellationToken cancellationToken)
     {
-        var opened = CopyReader.Open(physical);
+        var opened = CopyReader.Open(store.Root.PhysicalPath(path));
         if (opened.Handle is not { } handle)
         {
             return null;
         }
         using (handle)
         {
-            if (opened.Length != size)
+            if (opened.Length != size || !store.Root.StaysInside(path))
             {
                 return null;
             }
