@@ -49,6 +49,9 @@ public sealed partial class LibraryStore
         public TaskCompletionSource<WriteResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public long? Intent { get; set; }
         public InstalledFile? Installed { get; set; }
+
+        /// <summary>Nothing was at the path when the group admitted it: the rename need not look for a file to replace.</summary>
+        public bool TargetAbsent { get; set; }
     }
 
     /// <summary>Queues a put and commits the queue unless another writer's group took it already.</summary>
@@ -162,7 +165,7 @@ public sealed partial class LibraryStore
                 put.Done.TrySetResult(new WriteResult(WriteStatus.Unchanged, Catalog.Find(put.Path.Value), Detail: "a later change settled this path"));
                 return false;
             case GroupedKind.Install:
-                if (!CanInstallAt(put.Path, readyFolders))
+                if (!CanInstallAt(put, readyFolders))
                 {
                     put.Done.TrySetResult(new WriteResult(WriteStatus.InvalidPath, Detail: "a folder or a file is in the way of this path"));
                     return false;
@@ -181,8 +184,9 @@ public sealed partial class LibraryStore
     /// its installs there (it holds the writer lock throughout), then asks one readlink of each new file's path: a
     /// bundle's 256 files in one folder cost 256 system calls here instead of a few per component each (issue 12).
     /// </summary>
-    private bool CanInstallAt(LibraryPath path, HashSet<string> readyFolders)
+    private bool CanInstallAt(GroupedPut put, HashSet<string> readyFolders)
     {
+        var path = put.Path;
         var target = Root.PhysicalPath(path);
         var folder = Path.GetDirectoryName(target)!;
         if (!readyFolders.Contains(folder))
@@ -193,7 +197,9 @@ public sealed partial class LibraryStore
             }
             readyFolders.Add(folder);
         }
-        return SymbolicLinks.Probe(target) switch
+        var kind = SymbolicLinks.Probe(target);
+        put.TargetAbsent = kind == LinkKind.Absent;
+        return kind switch
         {
             LinkKind.Absent => true,
             LinkKind.NotLink => !Directory.Exists(target),
@@ -315,7 +321,8 @@ public sealed partial class LibraryStore
             try
             {
                 // The partial is the caller's (a transfer's, kept for its retries), so it is not disposed here.
-                put.Installed = DurableFile.Install(new DurableWrite(put.Partial!, put.Sha256, put.Size), Root.PhysicalPath(put.Path), replace: true, flushFolder: false);
+                // Over nothing: a rename that refuses to replace (whatever appeared since is not overwritten unseen).
+                put.Installed = DurableFile.Install(new DurableWrite(put.Partial!, put.Sha256, put.Size), Root.PhysicalPath(put.Path), replace: !put.TargetAbsent, flushFolder: false);
                 folders.Add(put.Installed.Folder);
             }
             catch (InstallFailedException e)
