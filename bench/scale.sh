@@ -409,9 +409,12 @@ run_size() {
     part_c "$n"
     [[ "$ONLY" == *a* ]] && part_a "$n"
     log "[$n] follower's peak RSS (VmHWM) since its last start $(hwm_mib "$F_PID") MiB, RSS now $(rss_mib "$F_PID") MiB"
-    stop_node "$F_PID"; remove_tree "$F_DIR"
+    stop_node "$F_PID"
+    # Removed after (b), if (b) runs now: see part_b on creating files just after deleting as many.
+    [[ "$ONLY" == *b* ]] && [ "$n" = "$PROV_FILES" ] || remove_tree "$F_DIR"
   fi
   [[ "$ONLY" == *b* ]] && [ "$n" = "$PROV_FILES" ] && part_b "$n"
+  if [[ "$ONLY" == *[ac]* ]] && [[ "$ONLY" == *b* ]] && [ "$n" = "$PROV_FILES" ]; then remove_tree "$F_DIR"; fi
   D_HWM[$n]=$(hwm_mib "$P_PID")
   log "[$n] primary's peak RSS (VmHWM) since its last start (through (c), (a), (b) and its start-up scan) ${D_HWM[$n]} MiB, RSS now $(rss_mib "$P_PID") MiB"
   stop_node "$P_PID"
