@@ -408,4 +408,25 @@ public sealed class GroupFlushTests
         Assert.True(Directory.Exists(f.Physical("a/taken.jpg")));
         Assert.Null(f.Store.Catalog.Find("a/leak.jpg"));
     }
+
+    [Fact]
+    public async Task ApplyMove_OntoAPathWithAPartialOfAnOlderVersion_DropsThatPartial_AndKeepsOthers()
+    {
+        await using var f = new StoreFixture();
+        var bytes = RandomNumberGenerator.GetBytes(100);
+        var digest = Sha256Digest.FromBytes(SHA256.HashData(bytes));
+        await f.PutAsync("a.bin", bytes);
+        // A transfer of an older version of b.bin broke off halfway and kept its partial for a resume.
+        var stale = f.Store.PartialPath(Sha256Digest.FromBytes(new byte[32]), LibraryPath.Parse("b.bin"));
+        var other = f.Store.PartialPath(Sha256Digest.FromBytes(new byte[32]), LibraryPath.Parse("c.bin"));
+        await File.WriteAllBytesAsync(stale, new byte[10]);
+        await File.WriteAllBytesAsync(other, new byte[10]);
+
+        var moved = await f.Store.ApplyMoveAsync(LibraryPath.Parse("a.bin"), LibraryPath.Parse("b.bin"), digest, new DataVersion(2), CancellationToken.None);
+
+        Assert.True(moved);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(f.Physical("b.bin")));
+        Assert.False(File.Exists(stale), "the partial of the path the move settled is dropped");
+        Assert.True(File.Exists(other), "another path's partial stays for its resume");
+    }
 }

@@ -184,7 +184,9 @@ public sealed partial class LibraryStore
             Durability.FlushDirectory(Path.GetDirectoryName(target)!);
             Durability.FlushDirectory(Path.GetDirectoryName(source)!);
             CatalogWrite(() => Catalog.CommitMove(intent, current, to.Value, version));
-            DropPartials(from);
+            // The target's partials too: a transfer of an older version of it that failed halfway is settled by this
+            // move and would otherwise wait in .mfleet/tmp until the next start (found by a fault campaign, seed 750545).
+            DropPartials([from, to]);
             PruneEmptyFolders(Path.GetDirectoryName(source)!);
             return true;
         }
