@@ -115,7 +115,9 @@ public sealed class ReplicationTests
                 Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(primary.Library, "Art", $"cover{i}.jpg")), await File.ReadAllBytesAsync(Path.Combine(follower.Library, "Art", $"cover{i}.jpg")));
             }
         }
-        Assert.Equal(1, await Replicas.CounterAsync(follower, "mfleet_replication_bundles_total"));
+        // The 49 came in bundles, not one by one: how many depends on how far the checks had filled the queue when a
+        // bundle loop woke (one, mostly).
+        Assert.InRange(await Replicas.CounterAsync(follower, "mfleet_replication_bundles_total"), 1, 10);
     }
 
     [Fact]
