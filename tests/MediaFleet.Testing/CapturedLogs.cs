@@ -15,6 +15,13 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>Adds these logs to a host's logging, at information level whatever the host's minimum.</summary>
+    public void AttachTo(ILoggingBuilder logging)
+    {
+        logging.AddProvider(this);
+        logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
+    }
+
     public void Dispose()
     {
     }

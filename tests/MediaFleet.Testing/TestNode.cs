@@ -68,11 +68,7 @@ public sealed class TestNode : IAsyncDisposable
         var app = await NodeApp.BuildAsync(configuration, logging =>
         {
             logging.SetMinimumLevel(Environment.GetEnvironmentVariable("MFLEET_TEST_LOG") is null ? LogLevel.Warning : LogLevel.Debug);
-            if (logs is not null)
-            {
-                logging.AddProvider(logs);
-                logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
-            }
+            logs?.AttachTo(logging);
         });
         await app.StartAsync();
         return new TestNode(app, library, owned);

@@ -35,13 +35,14 @@ public sealed class Adopter(LibraryStore store)
     /// </summary>
     private const int Parallelism = 256;
 
-    /// <summary>Files between <see cref="SmallFile"/> and <see cref="LargeFile"/> hashed at once: each holds a buffer of up to 1 MiB.</summary>
+    /// <summary>
+    /// Files above <see cref="Sha256Digest.ReadInPlaceUpTo"/> (hashed in place, with a small buffer) and up to
+    /// <see cref="LargeFile"/> hashed at once: each holds a buffer of up to 1 MiB.
+    /// </summary>
     private const int MediumParallelism = 32;
 
     /// <summary>Large files hashed at once: they are bound by the disk, which many readers would only make seek.</summary>
     private static readonly int LargeParallelism = Math.Max(4, Environment.ProcessorCount * 2);
-
-    private const long SmallFile = 64 << 10;
 
     private const long LargeFile = 1 << 20;
 
@@ -65,7 +66,7 @@ public sealed class Adopter(LibraryStore store)
                 await Parallel.ForEachAsync(candidates, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stop.Token },
                     async (file, token) =>
                     {
-                        var gate = file.Length > LargeFile ? large : file.Length > SmallFile ? medium : null;
+                        var gate = file.Length > LargeFile ? large : file.Length > Sha256Digest.ReadInPlaceUpTo ? medium : null;
                         if (gate is not null)
                         {
                             await gate.WaitAsync(token).ConfigureAwait(false);

@@ -4,7 +4,9 @@ namespace MediaFleet.Library.Catalog;
 internal static class CatalogSchema
 {
     /// <summary>The digest index: a put whose bytes the node already holds under another path is a local copy, found by digest.</summary>
-    public const string DigestIndex = "CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256)";
+    public const string DigestIndex = "CREATE INDEX IF NOT EXISTS " + DigestIndexName + " ON files(sha256)";
+
+    public const string DigestIndexName = "files_sha256";
 
     /// <summary>Every migration, oldest first; never edit or reorder a released one.</summary>
     public static readonly IReadOnlyList<string> Migrations =

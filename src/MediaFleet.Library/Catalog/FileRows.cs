@@ -41,14 +41,14 @@ internal static class FileRows
     public static bool HasDigestIndex(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'files_sha256'";
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '" + CatalogSchema.DigestIndexName + "'";
         return (long)command.ExecuteScalar()! > 0;
     }
 
     public static void DropDigestIndex(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "DROP INDEX IF EXISTS files_sha256";
+        command.CommandText = "DROP INDEX IF EXISTS " + CatalogSchema.DigestIndexName;
         command.ExecuteNonQuery();
     }
 

@@ -34,13 +34,11 @@ public sealed partial class Follower(
     private const long SmallFile = 1 << 20;
 
     /// <summary>
-    /// Provisioning checks of files of at most <see cref="TinyFile"/> bytes in flight (a hash from the page cache and a
-    /// queued commit each): each check waits for the group commit that records it, so with 32 in flight the checks
-    /// stopped while a group committed and the follower kept one core of two busy (issue 12).
+    /// Provisioning checks in flight of files small enough to be hashed in place (<see cref="Sha256Digest.ReadInPlaceUpTo"/>:
+    /// one read from the page cache and a queued commit each): each check waits for the group commit that records it,
+    /// so with 32 in flight the checks stopped while a group committed and the follower kept one core of two busy.
     /// </summary>
     private const int TinyFileChecks = 256;
-
-    private const long TinyFile = 64 << 10;
 
     /// <summary>Files asked for in one bundle: enough that a request's cost vanishes, few enough that a broken answer costs little.</summary>
     private const int BundleFiles = 256;
@@ -431,8 +429,8 @@ public sealed partial class Follower(
             try
             {
                 await Task.WhenAll(
-                    CheckEachAsync(f => f.Size <= TinyFile, TinyFileChecks, CheckSmallAsync),
-                    CheckEachAsync(f => f.Size is > TinyFile and <= SmallFile, Parallelism(SmallFile), CheckSmallAsync),
+                    CheckEachAsync(f => f.Size <= Sha256Digest.ReadInPlaceUpTo, TinyFileChecks, CheckSmallAsync),
+                    CheckEachAsync(f => f.Size is > Sha256Digest.ReadInPlaceUpTo and <= SmallFile, Parallelism(SmallFile), CheckSmallAsync),
                     CheckEachAsync(f => f.Size > SmallFile, options.TransferParallelism, ProvisionCountedAsync)).ConfigureAwait(false);
             }
             finally
