@@ -155,6 +155,8 @@ public sealed class ChangesTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("4", response.Headers.GetValues("MFleet-Version").Single());
+        Assert.Equal("2", response.Headers.GetValues("MFleet-Files").Single());
+        Assert.Equal("300", response.Headers.GetValues("MFleet-Bytes").Single());
         var text = await response.Content.ReadAsStringAsync();
         Assert.EndsWith("\n", text, StringComparison.Ordinal);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -174,6 +176,25 @@ public sealed class ChangesTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("0", response.Headers.GetValues("MFleet-Version").Single());
+        Assert.Equal("0", response.Headers.GetValues("MFleet-Files").Single());
+        Assert.Equal("0", response.Headers.GetValues("MFleet-Bytes").Single());
         Assert.Equal("", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Manifest_WithAPrefix_CountsOnlyTheFilesItLists()
+    {
+        await using var node = await TestNode.StartAsync();
+        await FileApi.PutOkAsync(node, "Movies/a.mkv", FileApi.Payload(100, seed: 1));
+        await FileApi.PutOkAsync(node, "Movies/b/c.mkv", FileApi.Payload(20, seed: 2));
+        await FileApi.PutOkAsync(node, "Movies0.mkv", FileApi.Payload(7, seed: 3));
+        await FileApi.PutOkAsync(node, "Music/d.flac", FileApi.Payload(3, seed: 4));
+
+        using var response = await node.Http.GetAsync("v1/manifest?prefix=Movies");
+
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("2", response.Headers.GetValues("MFleet-Files").Single());
+        Assert.Equal("120", response.Headers.GetValues("MFleet-Bytes").Single());
     }
 }

@@ -132,20 +132,32 @@ public sealed class NodeClient
         return (await response.Content.ReadFromJsonAsync(ContractJson.Default.IReadOnlyListMissingDto, cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>The whole manifest with the version it is a snapshot of (header <c>MFleet-Version</c>).</summary>
-    /// <param name="progress">Hears of each file line as it arrives (a watchdog re-arms on it).</param>
-    public async Task<(long Version, IReadOnlyList<FileDto> Files)> GetSnapshotAsync(CancellationToken cancellationToken, Action? progress = null)
+    /// <summary>Opens the whole manifest (<c>GET /v1/manifest</c>): its version and counts now, its lines as they arrive.</summary>
+    public async Task<ManifestSnapshot> OpenSnapshotAsync(CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync("v1/manifest", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        var version = long.Parse(response.Headers.GetValues("MFleet-Version").Single(), CultureInfo.InvariantCulture);
+        var response = await _http.GetAsync("v1/manifest", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            return new ManifestSnapshot(response);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The whole manifest read into a list, with the version it is a snapshot of.</summary>
+    public async Task<(long Version, IReadOnlyList<FileDto> Files)> GetSnapshotAsync(CancellationToken cancellationToken)
+    {
+        using var snapshot = await OpenSnapshotAsync(cancellationToken).ConfigureAwait(false);
         var files = new List<FileDto>();
-        await foreach (var file in ReadLinesAsync(response, ContractJson.Default.FileDto, cancellationToken).ConfigureAwait(false))
+        await foreach (var file in snapshot.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             files.Add(file);
-            progress?.Invoke();
         }
-        return (version, files);
+        return (snapshot.Version, files);
     }
 
     /// <summary>The files under <paramref name="prefix"/>, streamed from <c>GET /v1/manifest</c>.</summary>
@@ -192,7 +204,7 @@ public sealed class NodeClient
         }
     }
 
-    private static async IAsyncEnumerable<T> ReadLinesAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, [EnumeratorCancellation] CancellationToken cancellationToken)
+    internal static async IAsyncEnumerable<T> ReadLinesAsync<T>(HttpResponseMessage response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream);

@@ -86,18 +86,30 @@ internal static class FileRows
     }
 
     /// <summary>A command reading every copy equal to or under <paramref name="prefix"/> (all when empty), in path order.</summary>
-    public static SqliteCommand Select(SqliteConnection connection, string prefix)
+    public static SqliteCommand Select(SqliteConnection connection, string prefix) => Under(connection, $"SELECT {Columns} FROM files", prefix, " ORDER BY path");
+
+    /// <summary>How many copies, and bytes, are equal to or under <paramref name="prefix"/> (all when empty).</summary>
+    public static (long Count, long Bytes) Totals(SqliteConnection connection, SqliteTransaction? tx, string prefix)
+    {
+        using var command = Under(connection, "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files", prefix, "");
+        command.Transaction = tx;
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private static SqliteCommand Under(SqliteConnection connection, string select, string prefix, string order)
     {
         var command = connection.CreateCommand();
         prefix = prefix.TrimEnd('/');
         if (prefix.Length == 0)
         {
-            command.CommandText = $"SELECT {Columns} FROM files ORDER BY path";
+            command.CommandText = select + order;
         }
         else
         {
             // Range scan on the primary key: every path equal to the prefix or under "prefix/" ('0' follows '/').
-            command.CommandText = $"SELECT {Columns} FROM files WHERE path = $p OR (path >= $lo AND path < $hi) ORDER BY path";
+            command.CommandText = select + " WHERE path = $p OR (path >= $lo AND path < $hi)" + order;
             command.Parameters.AddWithValue("$p", prefix);
             command.Parameters.AddWithValue("$lo", prefix + "/");
             command.Parameters.AddWithValue("$hi", prefix + "0");
@@ -116,15 +128,7 @@ internal static class FileRows
         EntryText.ParseState(reader.GetString(6)));
 
     /// <summary>How many rows and bytes <c>files</c> holds.</summary>
-    public static (long Count, long Bytes) Totals(SqliteConnection connection, SqliteTransaction? tx = null)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1));
-    }
+    public static (long Count, long Bytes) Totals(SqliteConnection connection, SqliteTransaction? tx = null) => Totals(connection, tx, "");
 
     internal static string ToText(this long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -20,6 +20,9 @@ public sealed class ManifestReader : IAsyncDisposable
 
     public DataVersion Version { get; }
 
+    /// <summary>How many files, and bytes, the snapshot holds under its prefix.</summary>
+    public (long Files, long Bytes) Totals() => FileRows.Totals(_connection, _transaction, _prefix);
+
     public async IAsyncEnumerable<FileEntry> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = FileRows.Select(_connection, _prefix);

@@ -116,6 +116,11 @@ public static class LibraryEndpoints
         await using var manifest = await store.Catalog.OpenManifestAsync(prefix, context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "application/x-ndjson";
         context.Response.Headers["MFleet-Version"] = manifest.Version.ToString();
+        // A follower that provisions sees its whole task at once (progress, and whether it is a bulk load) while it
+        // checks the first lines.
+        var (files, bytes) = manifest.Totals();
+        context.Response.Headers["MFleet-Files"] = files.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers["MFleet-Bytes"] = bytes.ToString(CultureInfo.InvariantCulture);
         await WriteLinesAsync(context, manifest.ReadAsync(context.RequestAborted).Select(f => new FileDto(f.Path, f.Sha256.Hex, f.Size, f.Version.Value)), ContractJson.Default.FileDto, flushEvery: 256).ConfigureAwait(false);
     }
 

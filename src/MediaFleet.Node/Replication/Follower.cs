@@ -352,27 +352,36 @@ public sealed partial class Follower(
     }
 
     /// <summary>
-    /// Provisioning: every file of the upstream's manifest, in parallel; a file already on disk at its path with
-    /// the same size is hashed and kept when the digest matches (an old rsync's work is not redone).
+    /// Provisioning: every file of the upstream's manifest, in parallel, checked while the manifest arrives; a file
+    /// already on disk at its path with the same size is hashed and kept when the digest matches (an old rsync's work is
+    /// not redone).
     /// </summary>
     private async Task ProvisionAsync(CancellationToken cancellationToken)
     {
-        var (version, files) = await upstream.GetManifestAsync(cancellationToken).ConfigureAwait(false);
-        var total = files.Count;
-        var totalBytes = files.Sum(f => f.Size);
-        Log.ProvisionStarted(logger, upstream.BaseAddress.ToString(), total, totalBytes, version.Value);
+        using var manifest = await upstream.OpenManifestAsync(cancellationToken).ConfigureAwait(false);
+        var version = manifest.Version;
+        // The upstream says how much is coming; one that does not is counted as its lines arrive.
+        var expected = (int)(manifest.Files ?? 0);
+        var expectedBytes = manifest.Bytes ?? 0;
+        Log.ProvisionStarted(logger, upstream.BaseAddress.ToString(), expected, expectedBytes, version.Value);
+        // Only a catalog that holds something can hold what the snapshot no longer does.
+        var wanted = store.Catalog.FileCount > 0 || store.Catalog.MissingCount > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var listed = 0;
+        long listedBytes = 0;
         var done = 0;
         long doneBytes = 0;
         var lastReport = time.GetUtcNow();
+        void Report(int count, long bytes) =>
+            Log.ProvisionProgress(logger, count, Math.Max(expected, Volatile.Read(ref listed)), bytes, Math.Max(expectedBytes, Interlocked.Read(ref listedBytes)));
         void Counted(long size)
         {
             var count = Interlocked.Increment(ref done);
             var bytes = Interlocked.Add(ref doneBytes, size);
             var now = time.GetUtcNow();
-            if (now - lastReport > TimeSpan.FromSeconds(2) || count == total)
+            if (now - lastReport > TimeSpan.FromSeconds(2))
             {
                 lastReport = now;
-                Log.ProvisionProgress(logger, count, total, bytes, totalBytes);
+                Report(count, bytes);
             }
         }
         async ValueTask ProvisionCountedAsync(FileDto file, CancellationToken token)
@@ -385,6 +394,7 @@ public sealed partial class Follower(
         }
         // Small files: what is not on disk already goes in bundles (many files in one answer, installed as one group)
         // while the next ones are checked. Large files one by one, with their own number in flight.
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var transfers = Channel.CreateBounded<WantedFile>(BundleFiles * BundlesInFlight);
         async ValueTask CheckSmallAsync(FileDto file, CancellationToken token)
         {
@@ -397,65 +407,106 @@ public sealed partial class Follower(
                 Counted(file.Size);
             }
         }
-        Task CheckEachAsync(Func<FileDto, bool> which, int inFlight, Func<FileDto, CancellationToken, ValueTask> check) =>
-            Parallel.ForEachAsync(files.Where(which), new ParallelOptions { MaxDegreeOfParallelism = inFlight, CancellationToken = cancellationToken }, check);
-        async Task BundleLoopAsync()
+        var tiny = new ManifestShare(TinyFileChecks, CheckSmallAsync);
+        var small = new ManifestShare(Parallelism(SmallFile), CheckSmallAsync);
+        var large = new ManifestShare(options.TransferParallelism, ProvisionCountedAsync);
+        async Task ReadManifestAsync()
         {
             try
             {
-                while (await transfers.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var file in manifest.ReadAsync(failed.Token).ConfigureAwait(false))
                 {
-                    var batch = new List<WantedFile>(BundleFiles);
-                    while (batch.Count < BundleFiles && transfers.Reader.TryRead(out var transfer))
-                    {
-                        batch.Add(transfer);
-                    }
-                    await TransferManyAsync(batch, cancellationToken).ConfigureAwait(false);
-                    foreach (var transfer in batch)
-                    {
-                        Counted(transfer.Size);
-                    }
+                    wanted?.Add(file.Path);
+                    Interlocked.Increment(ref listed);
+                    Interlocked.Add(ref listedBytes, file.Size);
+                    var share = file.Size <= Sha256Digest.ReadInPlaceUpTo ? tiny : file.Size <= SmallFile ? small : large;
+                    await share.Files.Writer.WriteAsync(file, failed.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception e)
+            finally
             {
-                // The checks must not wait for ever on a full channel nobody reads.
-                transfers.Writer.TryComplete(e);
-                throw;
+                foreach (var share in new[] { tiny, small, large })
+                {
+                    share.Files.Writer.TryComplete();
+                }
             }
         }
         async Task CheckAllAsync()
         {
             try
             {
-                await Task.WhenAll(
-                    CheckEachAsync(f => f.Size <= Sha256Digest.ReadInPlaceUpTo, TinyFileChecks, CheckSmallAsync),
-                    CheckEachAsync(f => f.Size is > Sha256Digest.ReadInPlaceUpTo and <= SmallFile, Parallelism(SmallFile), CheckSmallAsync),
-                    CheckEachAsync(f => f.Size > SmallFile, options.TransferParallelism, ProvisionCountedAsync)).ConfigureAwait(false);
+                await Task.WhenAll(new[] { tiny, small, large }.Select(share => Parallel.ForEachAsync(share.Files.Reader.ReadAllAsync(failed.Token),
+                    new ParallelOptions { MaxDegreeOfParallelism = share.InFlight, CancellationToken = failed.Token }, share.CheckAsync))).ConfigureAwait(false);
             }
             finally
             {
                 transfers.Writer.TryComplete();
             }
         }
-        var bulk = await store.BeginBulkLoadAsync(total, cancellationToken).ConfigureAwait(false);
+        async Task BundleLoopAsync()
+        {
+            while (await transfers.Reader.WaitToReadAsync(failed.Token).ConfigureAwait(false))
+            {
+                var batch = new List<WantedFile>(BundleFiles);
+                while (batch.Count < BundleFiles && transfers.Reader.TryRead(out var transfer))
+                {
+                    batch.Add(transfer);
+                }
+                await TransferManyAsync(batch, failed.Token).ConfigureAwait(false);
+                foreach (var transfer in batch)
+                {
+                    Counted(transfer.Size);
+                }
+            }
+        }
+        async Task StopAllOnFailureAsync(Func<Task> work)
+        {
+            try
+            {
+                await work().ConfigureAwait(false);
+            }
+            catch
+            {
+                // No part may wait for ever on a channel another part no longer reads or writes.
+                await failed.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        var bulk = await store.BeginBulkLoadAsync(expected, cancellationToken).ConfigureAwait(false);
         await using (bulk.ConfigureAwait(false))
         {
-            await Task.WhenAll([CheckAllAsync(), .. Enumerable.Range(0, BundlesInFlight).Select(_ => Task.Run(BundleLoopAsync, cancellationToken))]).ConfigureAwait(false);
+            await Task.WhenAll([
+                StopAllOnFailureAsync(ReadManifestAsync),
+                StopAllOnFailureAsync(CheckAllAsync),
+                .. Enumerable.Range(0, BundlesInFlight).Select(_ => Task.Run(() => StopAllOnFailureAsync(BundleLoopAsync), cancellationToken))]).ConfigureAwait(false);
         }
+        Report(done, doneBytes);
 
-        var wanted = files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
+        if (wanted is not null)
         {
-            await store.ApplyDeleteAsync(LibraryPath.Parse(stale.Path), version, cancellationToken).ConfigureAwait(false);
-        }
-        // Missing rows of paths the snapshot no longer holds were settled by changes this node will never see.
-        foreach (var moot in store.Catalog.ListMissing().Where(m => !wanted.Contains(m.Path)))
-        {
-            await store.ForgetMissingAsync(moot.Path, cancellationToken).ConfigureAwait(false);
+            foreach (var stale in store.Catalog.ListFiles().Where(f => !wanted.Contains(f.Path)))
+            {
+                await store.ApplyDeleteAsync(LibraryPath.Parse(stale.Path), version, cancellationToken).ConfigureAwait(false);
+            }
+            // Missing rows of paths the snapshot no longer holds were settled by changes this node will never see.
+            foreach (var moot in store.Catalog.ListMissing().Where(m => !wanted.Contains(m.Path)))
+            {
+                await store.ForgetMissingAsync(moot.Path, cancellationToken).ConfigureAwait(false);
+            }
         }
         var published = await store.ResetToSnapshotAsync(version, cancellationToken).ConfigureAwait(false);
-        Log.ProvisionDone(logger, total, published.Value, store.Catalog.MissingCount);
+        Log.ProvisionDone(logger, listed, published.Value, store.Catalog.MissingCount);
+    }
+
+    /// <summary>The manifest files of one size class, checked <see cref="InFlight"/> at a time as they arrive.</summary>
+    private sealed class ManifestShare(int inFlight, Func<FileDto, CancellationToken, ValueTask> checkAsync)
+    {
+        /// <summary>Bounded, so a manifest that arrives faster than it is checked waits in the socket, not in memory.</summary>
+        public Channel<FileDto> Files { get; } = Channel.CreateBounded<FileDto>(Math.Max(1024, inFlight * 4));
+
+        public int InFlight => inFlight;
+
+        public Func<FileDto, CancellationToken, ValueTask> CheckAsync => checkAsync;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MediaFleet.Hosting;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Files;
@@ -53,20 +54,18 @@ public sealed class Upstream : IDisposable
         }
     }
 
-    /// <summary>The upstream's manifest: its version and every file (one consistent snapshot).</summary>
-    public async Task<(DataVersion Version, IReadOnlyList<FileDto> Files)> GetManifestAsync(CancellationToken cancellationToken)
+    /// <summary>Opens the upstream's manifest (one consistent snapshot): its version and counts now, its files as they arrive.</summary>
+    public async Task<UpstreamManifest> OpenManifestAsync(CancellationToken cancellationToken)
     {
-        // Like a transfer, the manifest must keep arriving: a connection that goes silent is given up, not waited on.
         using var silence = new CancellationTokenSource(_transferIdle, _time);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
         try
         {
-            var (version, files) = await _client.GetSnapshotAsync(deadline.Token, () => silence.CancelAfter(_transferIdle)).ConfigureAwait(false);
-            return (new DataVersion(version), files);
+            return new UpstreamManifest(await _client.OpenSnapshotAsync(deadline.Token).ConfigureAwait(false), _transferIdle, _time);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new HttpRequestException($"the manifest stopped arriving for {_transferIdle.TotalSeconds} s");
+            throw new HttpRequestException($"no manifest from upstream within {_transferIdle.TotalSeconds} s");
         }
     }
 
@@ -112,4 +111,53 @@ public sealed class Upstream : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>
+/// The upstream's manifest being read. Like a transfer it must keep arriving: a connection silent for the transfer idle
+/// time is given up, not waited on; the time the reader spends on a line it was given does not count as silence.
+/// </summary>
+public sealed class UpstreamManifest(ManifestSnapshot snapshot, TimeSpan idle, TimeProvider time) : IDisposable
+{
+    public DataVersion Version { get; } = new(snapshot.Version);
+
+    /// <summary>How many files the manifest holds, null when the upstream did not say.</summary>
+    public long? Files => snapshot.Files;
+
+    /// <summary>How many bytes its files hold, null when the upstream did not say.</summary>
+    public long? Bytes => snapshot.Bytes;
+
+    public async IAsyncEnumerable<FileDto> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var silence = new CancellationTokenSource(idle, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, silence.Token);
+        var lines = snapshot.ReadAsync(deadline.Token).GetAsyncEnumerator(deadline.Token);
+        try
+        {
+            while (await NextAsync(lines).ConfigureAwait(false))
+            {
+                silence.CancelAfter(Timeout.InfiniteTimeSpan);
+                yield return lines.Current;
+                silence.CancelAfter(idle);
+            }
+        }
+        finally
+        {
+            await lines.DisposeAsync().ConfigureAwait(false);
+        }
+
+        async ValueTask<bool> NextAsync(IAsyncEnumerator<FileDto> enumerator)
+        {
+            try
+            {
+                return await enumerator.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new HttpRequestException($"the manifest stopped arriving for {idle.TotalSeconds} s");
+            }
+        }
+    }
+
+    public void Dispose() => snapshot.Dispose();
 }
