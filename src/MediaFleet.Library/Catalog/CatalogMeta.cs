@@ -17,16 +17,9 @@ internal static class CatalogMeta
     public static long GetNumber(SqliteConnection connection, string key, SqliteTransaction? tx = null) =>
         Get(connection, key, tx) is { } text ? long.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
 
-    public static void Set(SqliteConnection connection, SqliteTransaction? tx, string key, string value)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
-        command.ExecuteNonQuery();
-    }
+    public static void Set(WriterCommands commands, SqliteTransaction? tx, string key, string value) =>
+        commands.Execute(tx, "INSERT INTO meta(key, value) VALUES ($key, $value) ON CONFLICT(key) DO UPDATE SET value = excluded.value", ("$key", key), ("$value", value));
 
-    public static void Set(SqliteConnection connection, SqliteTransaction? tx, string key, long value) =>
-        Set(connection, tx, key, value.ToText());
+    public static void Set(WriterCommands commands, SqliteTransaction? tx, string key, long value) =>
+        Set(commands, tx, key, value.ToText());
 }

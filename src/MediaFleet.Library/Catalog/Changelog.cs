@@ -6,20 +6,11 @@ namespace MediaFleet.Library.Catalog;
 /// <summary>The <c>changes</c> table: the primary's changelog (a follower keeps the primary's entries and versions).</summary>
 internal static class Changelog
 {
-    public static void Insert(SqliteConnection connection, SqliteTransaction tx, DataVersion version, ChangeOp op, string path, string? to, Sha256Digest? sha256, long? size, DateTimeOffset at, bool orIgnore = false)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = (orIgnore ? "INSERT OR IGNORE" : "INSERT") + " INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)";
-        command.Parameters.AddWithValue("$v", version.Value);
-        command.Parameters.AddWithValue("$op", op.ToText());
-        command.Parameters.AddWithValue("$path", path);
-        command.Parameters.AddWithValue("$to", (object?)to ?? DBNull.Value);
-        command.Parameters.AddWithValue("$sha", (object?)sha256?.Hex ?? DBNull.Value);
-        command.Parameters.AddWithValue("$size", (object?)size ?? DBNull.Value);
-        command.Parameters.AddWithValue("$at", at.ToText());
-        command.ExecuteNonQuery();
-    }
+    public static void Insert(WriterCommands commands, SqliteTransaction tx, DataVersion version, ChangeOp op, string path, string? to, Sha256Digest? sha256, long? size, DateTimeOffset at, bool orIgnore = false) =>
+        commands.Execute(tx, orIgnore
+                ? "INSERT OR IGNORE INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)"
+                : "INSERT INTO changes(version, op, path, to_path, sha256, size, at) VALUES ($v, $op, $path, $to, $sha, $size, $at)",
+            ("$v", version.Value), ("$op", op.ToText()), ("$path", path), ("$to", to), ("$sha", sha256?.Hex), ("$size", size), ("$at", at.ToText()));
 
     /// <summary>Entries in (<paramref name="since"/>, <paramref name="through"/>], oldest first, at most <paramref name="limit"/>.</summary>
     public static async Task<IReadOnlyList<ChangeEntry>> ReadAsync(SqliteConnection connection, DataVersion since, DataVersion through, int limit, CancellationToken cancellationToken)
@@ -46,13 +37,9 @@ internal static class Changelog
     }
 
     /// <summary>Drops entries up to <paramref name="version"/> and records that they are gone.</summary>
-    public static void CompactThrough(SqliteConnection connection, SqliteTransaction tx, long version)
+    public static void CompactThrough(WriterCommands commands, SqliteTransaction tx, long version)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM changes WHERE version <= $p";
-        command.Parameters.AddWithValue("$p", version);
-        command.ExecuteNonQuery();
-        CatalogMeta.Set(connection, tx, "compacted_through", version);
+        commands.Execute(tx, "DELETE FROM changes WHERE version <= $p", ("$p", version));
+        CatalogMeta.Set(commands, tx, "compacted_through", version);
     }
 }

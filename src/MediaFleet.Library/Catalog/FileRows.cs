@@ -9,33 +9,17 @@ internal static class FileRows
 {
     private const string Columns = "path, sha256, size, version, mtime, verified_at, state";
 
-    public static void Upsert(SqliteConnection connection, SqliteTransaction tx, FileEntry entry)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = """
+    public static void Upsert(WriterCommands commands, SqliteTransaction tx, FileEntry entry) =>
+        commands.Execute(tx, """
             INSERT INTO files(path, sha256, size, version, mtime, verified_at, state) VALUES ($path, $sha, $size, $v, $mtime, $verified, $state)
             ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, version = excluded.version,
                 mtime = excluded.mtime, verified_at = excluded.verified_at, state = excluded.state
-            """;
-        command.Parameters.AddWithValue("$path", entry.Path);
-        command.Parameters.AddWithValue("$sha", entry.Sha256.Hex);
-        command.Parameters.AddWithValue("$size", entry.Size);
-        command.Parameters.AddWithValue("$v", entry.Version.Value);
-        command.Parameters.AddWithValue("$mtime", entry.Modified.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$verified", (object?)entry.VerifiedAt?.ToText() ?? DBNull.Value);
-        command.Parameters.AddWithValue("$state", entry.State.ToText());
-        command.ExecuteNonQuery();
-    }
+            """,
+            ("$path", entry.Path), ("$sha", entry.Sha256.Hex), ("$size", entry.Size), ("$v", entry.Version.Value),
+            ("$mtime", entry.Modified.ToUnixTimeMilliseconds()), ("$verified", entry.VerifiedAt?.ToText()), ("$state", entry.State.ToText()));
 
-    public static void Delete(SqliteConnection connection, SqliteTransaction tx, string path)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM files WHERE path = $p";
-        command.Parameters.AddWithValue("$p", path);
-        command.ExecuteNonQuery();
-    }
+    public static void Delete(WriterCommands commands, SqliteTransaction tx, string path) =>
+        commands.Execute(tx, "DELETE FROM files WHERE path = $p", ("$p", path));
 
     /// <summary>Whether the digest index exists (a bulk load that did not end leaves it dropped).</summary>
     public static bool HasDigestIndex(SqliteConnection connection)

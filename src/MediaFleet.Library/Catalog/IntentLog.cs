@@ -9,28 +9,12 @@ namespace MediaFleet.Library.Catalog;
 /// </summary>
 internal static class IntentLog
 {
-    public static long Add(SqliteConnection connection, SqliteTransaction? tx, ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size, DataVersion? version)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT INTO intents(op, path, to_path, sha256, size, version) VALUES ($op, $path, $to, $sha, $size, $version) RETURNING id";
-        command.Parameters.AddWithValue("$op", op.ToText());
-        command.Parameters.AddWithValue("$path", path);
-        command.Parameters.AddWithValue("$to", (object?)toPath ?? DBNull.Value);
-        command.Parameters.AddWithValue("$sha", (object?)sha256?.Hex ?? DBNull.Value);
-        command.Parameters.AddWithValue("$size", (object?)size ?? DBNull.Value);
-        command.Parameters.AddWithValue("$version", (object?)version?.Value ?? DBNull.Value);
-        return (long)command.ExecuteScalar()!;
-    }
+    public static long Add(WriterCommands commands, SqliteTransaction? tx, ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size, DataVersion? version) =>
+        (long)commands.Scalar(tx, "INSERT INTO intents(op, path, to_path, sha256, size, version) VALUES ($op, $path, $to, $sha, $size, $version) RETURNING id",
+            ("$op", op.ToText()), ("$path", path), ("$to", toPath), ("$sha", sha256?.Hex), ("$size", size), ("$version", version?.Value))!;
 
-    public static void Drop(SqliteConnection connection, SqliteTransaction? tx, long id)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM intents WHERE id = $p";
-        command.Parameters.AddWithValue("$p", id);
-        command.ExecuteNonQuery();
-    }
+    public static void Drop(WriterCommands commands, SqliteTransaction? tx, long id) =>
+        commands.Execute(tx, "DELETE FROM intents WHERE id = $p", ("$p", id));
 
     public static List<Intent> ReadAll(SqliteConnection connection)
     {

@@ -15,6 +15,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
 {
     private readonly string _readerConnectionString;
     private readonly SqliteConnection _writer;
+    private readonly WriterCommands _commands;
     private readonly TimeProvider _time;
     private readonly FileIndex _files;
     private readonly MissingList _missing = new();
@@ -34,6 +35,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     {
         _readerConnectionString = readerConnectionString;
         _writer = writer;
+        _commands = new WriterCommands(writer);
         _time = time;
         _files = new FileIndex(OpenReader);
         _signal = new ChangeSignal(time);
@@ -144,7 +146,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     private string SetNewNodeId()
     {
         var id = Guid.NewGuid().ToString("N")[..12];
-        CatalogMeta.Set(_writer, null, "node_id", id);
+        CatalogMeta.Set(_commands, null, "node_id", id);
         return id;
     }
 
@@ -232,7 +234,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     /// <summary>Records a write about to touch the folder, so start-up recovery can finish or drop it.</summary>
     /// <param name="version">The version the write already has (a follower's replicated change, a heal); null when its commit makes a new one.</param>
     internal long AddIntent(ChangeOp op, string path, string? toPath, Sha256Digest? sha256, long? size, DataVersion? version = null) =>
-        IntentLog.Add(_writer, null, op, path, toPath, sha256, size, version);
+        IntentLog.Add(_commands, null, op, path, toPath, sha256, size, version);
 
     /// <summary>Records the intents of a batch of puts in one transaction (one fsync); returns their ids in order.</summary>
     internal IReadOnlyList<long> AddPutIntents(IReadOnlyList<PendingPut> puts)
@@ -241,7 +243,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         using var tx = _writer.BeginTransaction();
         foreach (var put in puts)
         {
-            ids.Add(IntentLog.Add(_writer, tx, ChangeOp.Put, put.Path, null, put.Sha256, put.Size, put.Replicated));
+            ids.Add(IntentLog.Add(_commands, tx, ChangeOp.Put, put.Path, null, put.Sha256, put.Size, put.Replicated));
         }
         tx.Commit();
         return ids;
@@ -256,7 +258,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     /// <summary>Builds the digest index again (a no-op while it exists).</summary>
     internal void BuildDigestIndex() => FileRows.BuildDigestIndex(_writer);
 
-    internal void DropIntent(long id) => IntentLog.Drop(_writer, null, id);
+    internal void DropIntent(long id) => IntentLog.Drop(_commands, null, id);
 
     internal IReadOnlyList<Intent> ReadIntents() => IntentLog.ReadAll(_writer);
 
@@ -281,20 +283,20 @@ public sealed class LibraryCatalog : IAsyncDisposable
                 if (put.Replicated is null)
                 {
                     version = version.Next();
-                    Changelog.Insert(_writer, tx, version, ChangeOp.Put, put.Path, null, put.Sha256, put.Size, now);
+                    Changelog.Insert(_commands, tx, version, ChangeOp.Put, put.Path, null, put.Sha256, put.Size, now);
                 }
                 var entry = new FileEntry(put.Path, put.Sha256, put.Size, put.Replicated ?? version, put.Modified, now, FileState.Ok);
-                FileRows.Upsert(_writer, tx, entry);
-                MissingRows.Delete(_writer, tx, put.Path);
+                FileRows.Upsert(_commands, tx, entry);
+                MissingRows.Delete(_commands, tx, put.Path);
                 if (put.IntentId is { } id)
                 {
-                    IntentLog.Drop(_writer, tx, id);
+                    IntentLog.Drop(_commands, tx, id);
                 }
                 entries.Add(entry);
             }
             if (version != Version)
             {
-                CatalogMeta.Set(_writer, tx, "data_version", version.Value);
+                CatalogMeta.Set(_commands, tx, "data_version", version.Value);
             }
             tx.Commit();
         }
@@ -316,10 +318,10 @@ public sealed class LibraryCatalog : IAsyncDisposable
         {
             if (replicated is null)
             {
-                Changelog.Insert(_writer, tx, version, ChangeOp.Delete, path, null, null, null, now);
+                Changelog.Insert(_commands, tx, version, ChangeOp.Delete, path, null, null, null, now);
             }
-            FileRows.Delete(_writer, tx, path);
-            MissingRows.Delete(_writer, tx, path);
+            FileRows.Delete(_commands, tx, path);
+            MissingRows.Delete(_commands, tx, path);
             Finish(tx, intentId, replicated is null ? version : null);
             tx.Commit();
         }
@@ -339,11 +341,11 @@ public sealed class LibraryCatalog : IAsyncDisposable
         {
             if (replicated is null)
             {
-                Changelog.Insert(_writer, tx, version, ChangeOp.Move, source.Path, toPath, source.Sha256, source.Size, now);
+                Changelog.Insert(_commands, tx, version, ChangeOp.Move, source.Path, toPath, source.Sha256, source.Size, now);
             }
-            FileRows.Delete(_writer, tx, source.Path);
-            FileRows.Upsert(_writer, tx, moved);
-            MissingRows.Delete(_writer, tx, toPath);
+            FileRows.Delete(_commands, tx, source.Path);
+            FileRows.Upsert(_commands, tx, moved);
+            MissingRows.Delete(_commands, tx, toPath);
             Finish(tx, intentId, replicated is null ? version : null);
             tx.Commit();
         }
@@ -370,9 +372,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
         {
             foreach (var c in changes)
             {
-                Changelog.Insert(_writer, tx, c.Version, c.Op, c.Path, c.To, c.Sha256, c.Size, c.At, orIgnore: true);
+                Changelog.Insert(_commands, tx, c.Version, c.Op, c.Path, c.To, c.Sha256, c.Size, c.At, orIgnore: true);
             }
-            CatalogMeta.Set(_writer, tx, "seen_version", seen);
+            CatalogMeta.Set(_commands, tx, "seen_version", seen);
             tx.Commit();
         }
         Volatile.Write(ref _seenVersion, seen);
@@ -385,7 +387,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var entry = new MissingEntry(path, version, sha256, reason, attempts, nextTry);
         try
         {
-            MissingRows.Upsert(_writer, null, entry);
+            MissingRows.Upsert(_commands, null, entry);
         }
         catch (SqliteException e) when (Store.Durability.IsDiskFull(e))
         {
@@ -403,7 +405,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var verified = entry with { VerifiedAt = at };
         using (var tx = _writer.BeginTransaction())
         {
-            FileRows.Upsert(_writer, tx, verified);
+            FileRows.Upsert(_commands, tx, verified);
             tx.Commit();
         }
         _files.Set(verified);
@@ -421,8 +423,8 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var missing = new MissingEntry(entry.Path, entry.Version, entry.Sha256, reason, 0, nextTry);
         using (var tx = _writer.BeginTransaction())
         {
-            FileRows.Upsert(_writer, tx, corrupt);
-            MissingRows.Upsert(_writer, tx, missing);
+            FileRows.Upsert(_commands, tx, corrupt);
+            MissingRows.Upsert(_commands, tx, missing);
             tx.Commit();
         }
         _files.Set(corrupt);
@@ -436,7 +438,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
     {
         using (var tx = _writer.BeginTransaction())
         {
-            MissingRows.Delete(_writer, tx, path);
+            MissingRows.Delete(_commands, tx, path);
             tx.Commit();
         }
         _missing.Remove(path);
@@ -460,7 +462,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         {
             try
             {
-                CatalogMeta.Set(_writer, null, "data_version", version);
+                CatalogMeta.Set(_commands, null, "data_version", version);
                 _storedFollowerVersion = version;
             }
             catch (SqliteException e) when (Store.Durability.IsDiskFull(e))
@@ -485,9 +487,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
         var published = _missing.OldestVersion is { } oldest ? Math.Max(0, Math.Min(version.Value, oldest - 1)) : version.Value;
         using (var tx = _writer.BeginTransaction())
         {
-            Changelog.CompactThrough(_writer, tx, version.Value);
-            CatalogMeta.Set(_writer, tx, "seen_version", version.Value);
-            CatalogMeta.Set(_writer, tx, "data_version", published);
+            Changelog.CompactThrough(_commands, tx, version.Value);
+            CatalogMeta.Set(_commands, tx, "seen_version", version.Value);
+            CatalogMeta.Set(_commands, tx, "data_version", published);
             tx.Commit();
         }
         Volatile.Write(ref _compactedThrough, version.Value);
@@ -508,7 +510,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
         }
         using (var tx = _writer.BeginTransaction())
         {
-            Changelog.CompactThrough(_writer, tx, through);
+            Changelog.CompactThrough(_commands, tx, through);
             tx.Commit();
         }
         Volatile.Write(ref _compactedThrough, through);
@@ -519,11 +521,11 @@ public sealed class LibraryCatalog : IAsyncDisposable
     {
         if (version is { } v)
         {
-            CatalogMeta.Set(_writer, tx, "data_version", v.Value);
+            CatalogMeta.Set(_commands, tx, "data_version", v.Value);
         }
         if (intentId is { } id)
         {
-            IntentLog.Drop(_writer, tx, id);
+            IntentLog.Drop(_commands, tx, id);
         }
     }
 
@@ -538,6 +540,7 @@ public sealed class LibraryCatalog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _commands.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
         SqliteConnection.ClearPool(new SqliteConnection(_readerConnectionString));
         Published(null);
