@@ -53,6 +53,24 @@ public sealed class BulkLoadTests
     }
 
     [Fact]
+    public async Task BeginBulkLoad_BeforeTheIndexLoaded_CountsWhatTheCatalogHolds()
+    {
+        // A restarted follower loads its file index only after its first catch-up; a provisioning that a 410 starts
+        // at once must still see the rows it holds (FileCount reads 0 until the loader has counted them).
+        await using var f = new StoreFixture();
+        var held = LibraryStore.BulkLoadFrom + 1;
+        f.Store.Catalog.CommitPuts([.. Enumerable.Range(0, (int)held).Select(i =>
+            new PendingPut($"held/{i}.bin", Sha256Digest.FromBytes(SHA256.HashData(BitConverter.GetBytes(i))), 4, f.Time.GetUtcNow(), null))]);
+        await f.ReopenUnloadedAsync();
+
+        Assert.Equal(held, f.Store.Catalog.CountStoredFiles());
+        await using (await f.Store.BeginBulkLoadAsync(held - 1, CancellationToken.None))
+        {
+            Assert.True(f.Store.Catalog.HasDigestIndex);
+        }
+    }
+
+    [Fact]
     public async Task Restart_AfterABulkLoadThatNeverEnded_BuildsTheDigestIndex()
     {
         await using var f = new StoreFixture();

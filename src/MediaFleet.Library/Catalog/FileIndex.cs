@@ -118,6 +118,17 @@ internal sealed class FileIndex(Func<SqliteConnection> openReader)
         return list;
     }
 
+    /// <summary>Files held, exact before the index has loaded too (<see cref="Count"/> is 0 until <see cref="CountRows"/>).</summary>
+    public long CountStored()
+    {
+        if (IsLoaded)
+        {
+            return Count;
+        }
+        using var connection = openReader();
+        return FileRows.Totals(connection).Count;
+    }
+
     /// <summary>Counts the rows (and their bytes) that <see cref="Count"/> reports until the index is loaded.</summary>
     public void CountRows()
     {

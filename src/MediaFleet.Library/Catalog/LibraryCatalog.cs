@@ -64,6 +64,9 @@ public sealed class LibraryCatalog : IAsyncDisposable
 
     public long TotalBytes => _files.TotalBytes;
 
+    /// <summary>Files the catalog holds, exact even before the file index has loaded (then one query).</summary>
+    public long CountStoredFiles() => _files.CountStored();
+
     /// <summary>Completes when the file index is in memory (<see cref="LoadIndex"/>); until then reads ask SQLite.</summary>
     public Task IndexLoaded => _files.Loaded;
 

@@ -18,7 +18,7 @@ public sealed partial class LibraryStore
     /// </summary>
     public async Task<IAsyncDisposable> BeginBulkLoadAsync(long adding, CancellationToken cancellationToken)
     {
-        if (adding < BulkLoadFrom || adding < Catalog.FileCount)
+        if (adding < BulkLoadFrom || adding < Catalog.CountStoredFiles())
         {
             return NoBulkLoad.Instance;
         }

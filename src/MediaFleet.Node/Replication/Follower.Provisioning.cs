@@ -30,8 +30,9 @@ public sealed partial class Follower
         var expected = (int)(manifest.Files ?? 0);
         var expectedBytes = manifest.Bytes ?? 0;
         Log.ProvisionStarted(logger, upstream.BaseAddress.ToString(), expected, expectedBytes, version.Value);
-        // Only a catalog that holds something can hold what the snapshot no longer does.
-        var wanted = store.Catalog.FileCount > 0 || store.Catalog.MissingCount > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        // Only a catalog that holds something can hold what the snapshot no longer does. (Counted, not FileCount: a
+        // restarted follower that a 410 sends here has not loaded its file index yet.)
+        var wanted = store.Catalog.MissingCount > 0 || store.Catalog.CountStoredFiles() > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
         var listed = 0;
         long listedBytes = 0;
         var done = 0;
