@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (ffmpeg, nginx, rsync, chromium, chromium-driver, prometheus's promtool, systemd's
-# systemd-analyze from Debian, only when missing), builds, runs every test project, and ends with one line
-# "N passed, N failed[, N skipped]". Exits non-zero on any failure.
+# systemd-analyze, clang for the native package build, from Debian, only when missing), builds, runs every test
+# project, and ends with one line "N passed, N failed[, N skipped]". Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -16,6 +16,8 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 # systemd-analyze checks the units in deploy/systemd (nothing is started); dpkg-deb, part of dpkg, builds the package.
 command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+# clang links the native-AOT mfleet that deploy/package.sh puts in the package.
+command -v clang >/dev/null 2>&1 || missing+=(clang)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian packages"
   export DEBIAN_FRONTEND=noninteractive

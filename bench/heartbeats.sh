@@ -97,9 +97,10 @@ start_coordinator() {
     sleep 0.1
   done
   curl -sf --noproxy '*' -o /dev/null "$COORD_URL/healthz" || fail_with_log "the coordinator did not answer $COORD_URL/healthz within 60 s" "$COORD_LOG"
-  # The launcher execs dotnet, so this PID must be the coordinator itself, or the CPU read below means nothing.
+  # The launcher execs the build (native, or dotnet mfleet.dll), so this PID must be the coordinator itself, or the
+  # CPU read below means nothing.
   local argv; argv="$(tr '\0' ' ' <"/proc/$COORD_PID/cmdline")"
-  [[ "$argv" == *mfleet.dll\ coordinator* ]] || fail_with_log "PID $COORD_PID is not the coordinator ($argv)" "$COORD_LOG"
+  [[ "$argv" == *mfleet.dll\ coordinator* || "$argv" == *.build/mfleet/mfleet\ coordinator* ]] || fail_with_log "PID $COORD_PID is not the coordinator ($argv)" "$COORD_LOG"
   grep -q "mfleet coordinator serving on $COORD_URL" "$COORD_LOG" || log "warning: no 'mfleet coordinator serving on $COORD_URL' line in its log"
 }
 

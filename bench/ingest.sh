@@ -69,6 +69,7 @@ printf '  %-34s %8s  [%s]\n' "cp + sync (baseline, disk)" "$base" "${samples[cp]
 for key in ingest curl; do
   name="$([ "$key" = ingest ] && echo "ingest $(human "$SIZE") (mfleet ingest)" || echo "ingest $(human "$SIZE") (curl -T PUT)")"
   value="$(med "$key")"; r="$(ratio "$value" "$base")"
-  printf '  %-34s %8s  ratio %5s  target >= 0.8  [%s]\n' "$name" "$value" "$r" "${samples[$key]% }"
-  result "$name" "$value" "$base" "$r" ">= 0.8" "$(met "$r" '>=' 0.8)" "MiB/s vs cp+sync"
+  # Issue 12: mfleet ingest >= 0.9x cp + sync (curl -T, the node alone, is shown against the same bar).
+  printf '  %-34s %8s  ratio %5s  target >= 0.9  [%s]\n' "$name" "$value" "$r" "${samples[$key]% }"
+  result "$name" "$value" "$base" "$r" ">= 0.9" "$(met "$r" '>=' 0.9)" "MiB/s vs cp+sync"
 done

@@ -15,7 +15,7 @@ BENCH_TMP=""
 
 # Creates the temp folder and installs the clean-up trap. Call once, first.
 bench_init() {
-  BENCH_TMP="$(mktemp -d "/tmp/mfleet-bench-${1:-run}.XXXXXX")"
+  BENCH_TMP="$(mktemp -d "${BENCH_DIR:-/tmp}/mfleet-bench-${1:-run}.XXXXXX")"
   # nginx workers may run as another user: they must be able to walk into the library.
   chmod 755 "$BENCH_TMP"
   trap bench_cleanup EXIT
@@ -73,6 +73,17 @@ wait_http() {
 
 # Builds the launcher's Release output once, so no build lands inside a measurement.
 build_mfleet() { "$MFLEET" --help >/dev/null; }
+
+# built_mfleet -> sets BUILT to the built program, started without the launcher (whose staleness check would land
+# inside start-up times): the native executable, or dotnet mfleet.dll where the launcher built ReadyToRun (no clang).
+built_mfleet() {
+  if [ -f "$REPO/.build/mfleet/mfleet.dll" ]; then
+    BUILT=(dotnet "$REPO/.build/mfleet/mfleet.dll")
+  else
+    BUILT=("$REPO/.build/mfleet/mfleet")
+  fi
+  [ -f "${BUILT[-1]}" ] || { echo "no build at ${BUILT[-1]}" >&2; exit 1; }
+}
 
 # start_node DATA PORT -> sets NODE_PID and NODE_URL.
 start_node() {

@@ -30,8 +30,8 @@ LOG_DIR="$BENCH_TMP"
 [ -n "$LOGS" ] && { mkdir -p "$LOGS"; LOG_DIR="$(cd "$LOGS" && pwd)"; }
 build_mfleet
 # The built program, started directly: the launcher's staleness check would land inside the start-up times.
-NODE=(dotnet "$REPO/.build/mfleet/mfleet.dll")
-[ -f "${NODE[1]}" ] || { echo "no build at ${NODE[1]}" >&2; exit 1; }
+built_mfleet
+NODE=("${BUILT[@]}")
 for n in $SIZES $PROV_FILES; do
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1000 ] || { echo "sizes must be whole numbers >= 1000 (got '$n')" >&2; exit 2; }
 done
@@ -443,7 +443,7 @@ first="${SIZES%% *}"; last="${SIZES##* }"
 row() { printf "  %-9s $1\n" "${@:2}"; }
 echo
 echo "scale.sh on $(nproc) cores, 4 KiB files, REPS=$REPS; times in seconds, medians of the repetitions (samples in brackets)"
-echo "  nodes: dotnet .build/mfleet/mfleet.dll node --data DIR (--primary | --upstream PRIMARY) --listen URL; polls every 10 ms (1 % of the wait, at most 0.5 s)"
+echo "  nodes: ${NODE[*]} node --data DIR (--primary | --upstream PRIMARY) --listen URL; polls every 10 ms (1 % of the wait, at most 0.5 s)"
 
 if [[ "$ONLY" == *a* ]]; then
   echo

@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZES="${SIZES:-20000 200000 1000000}"
 bench_init startup
 build_mfleet
+built_mfleet
 printf '%-10s %10s %12s %12s %10s\n' files healthz_s index_load_s heap_MiB RSS_MiB
 for files in $SIZES; do
   lib="$BENCH_TMP/lib-$files"
@@ -19,7 +20,7 @@ for files in $SIZES; do
     port="$(free_port)"
     out="$BENCH_TMP/node-$files-$rep.log"
     start="$(now)"
-    "$MFLEET" node --data "$lib" --primary --listen "http://127.0.0.1:$port" >"$out" 2>&1 &
+    "${BUILT[@]}" node --data "$lib" --primary --listen "http://127.0.0.1:$port" >"$out" 2>&1 &
     pid=$!
     BENCH_PIDS+=("$pid")
     until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
@@ -31,7 +32,7 @@ for files in $SIZES; do
     sleep 2
     rss="$(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")"
     printf '%-10s %10s %12s %12s %10s\n' "$files" "$healthz" "$load" "$heap" "$rss"
-    result "start-up $files files: /healthz (s)" "$healthz" "" "" "<= 1" "$(met "$healthz" '<=' 1)" "$MFLEET node --data LIB --primary"
+    result "start-up $files files: /healthz (s)" "$healthz" "" "" "<= 1" "$(met "$healthz" '<=' 1)" "${BUILT[*]} node --data LIB --primary"
     result "RSS $files files (MiB)" "$rss" "" "" "< 400" "$(met "$rss" '<' 400)" "VmRSS 2 s after the index loaded"
     bench_stop "$pid"
   done

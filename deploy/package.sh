@@ -3,11 +3,11 @@
 #
 #   deploy/package.sh [--out DIR]      (default DIR: .build/package)
 #
-# The package holds a self-contained single-file mfleet (no .NET runtime needed on the server) in
+# The package holds a native-AOT mfleet (no .NET runtime needed on the server; a node listens 0.2 s after its start) in
 # /usr/lib/mediafleet with /usr/bin/mfleet linking to it, the systemd units of deploy/systemd, default settings in
 # /etc/mfleet (conffiles), and maintainer scripts that create the mfleet system user and never start a service on
 # their own. The version is the one `mfleet --version` prints, without its build metadata (+commit).
-# Needs: the .NET SDK of global.json, dpkg-deb; the network only for NuGet packages.
+# Needs: the .NET SDK of global.json, clang (the native linker), dpkg-deb; the network only for NuGet packages.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$here/.build/package"
@@ -28,18 +28,18 @@ publish="$work/publish"
 root="$work/root"
 
 # The whole build goes into $work (--artifacts-path): it neither reads nor disturbs the obj/ and bin/ folders of a
-# build or a ./mfleet run in the same checkout. Native libraries that are not part of the runtime (SQLite's
-# libe_sqlite3.so) stay files beside mfleet rather than being extracted into $HOME at every first start
-# (IncludeNativeLibrariesForSelfExtract): the services run with a read-only system and no home.
-echo "package.sh: publishing mfleet (Release, linux-x64, self-contained single file)" >&2
+# build or a ./mfleet run in the same checkout. Native libraries that are not part of the program (SQLite's
+# libe_sqlite3.so) stay files beside mfleet. The symbols go to mfleet.dbg, which the package leaves out.
+command -v clang >/dev/null 2>&1 || { echo "package.sh: the native build needs clang (apt-get install clang)" >&2; exit 1; }
+echo "package.sh: publishing mfleet (Release, linux-x64, native AOT)" >&2
 log="$work/publish.log"
-if ! dotnet publish "$here/src/MediaFleet.Cli/MediaFleet.Cli.csproj" -c Release -r linux-x64 --self-contained true \
-    -p:PublishSingleFile=true -p:DebugType=embedded --artifacts-path "$work/artifacts" -o "$publish" \
-    --nologo -v quiet >"$log" 2>&1; then
+if ! dotnet publish "$here/src/MediaFleet.Cli/MediaFleet.Cli.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+    --artifacts-path "$work/artifacts" -o "$publish" --nologo -v quiet >"$log" 2>&1; then
   grep -E "error" "$log" >&2 || cat "$log" >&2
   echo "package.sh: dotnet publish failed" >&2
   exit 1
 fi
+[ -f "$publish/mfleet.dll" ] && { echo "package.sh: the publish made mfleet.dll, not a native mfleet" >&2; exit 1; }
 
 full_version="$("$publish/mfleet" --version)"
 version="${full_version%%+*}"
@@ -54,7 +54,7 @@ install -m 0755 "$publish/mfleet" "$root/usr/lib/mediafleet/mfleet"
 for library in "$publish"/*.so; do
   [ -e "$library" ] && install -m 0644 "$library" "$root/usr/lib/mediafleet/"
 done
-# Through the link, .NET still finds the libraries beside the real file (it resolves /proc/self/exe).
+# Through the link, mfleet still finds the libraries beside the real file (it resolves /proc/self/exe).
 ln -s ../lib/mediafleet/mfleet "$root/usr/bin/mfleet"
 install -m 0644 "$here"/deploy/systemd/mfleet-*.service "$root/lib/systemd/system/"
 install -m 0644 "$here"/deploy/config/*.json "$root/etc/mfleet/"
@@ -150,6 +150,6 @@ EOF
 chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
 
 deb="$out/mediafleet_${version}_amd64.deb"
-# gzip: every dpkg reads it, and it packs the 100 MB binary in seconds where xz takes a minute.
+# gzip: every dpkg reads it, and it packs the binary in seconds where xz takes a minute.
 dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
 echo "$deb"

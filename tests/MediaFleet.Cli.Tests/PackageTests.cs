@@ -108,6 +108,88 @@ public sealed partial class PackageTests(PackageTests.Build package) : IClassFix
         Assert.Equal(0, exitCode);
     }
 
+    [Fact]
+    public async Task PackagedMfleet_IsNative_AndReplicatesAndBalancesAFile()
+    {
+        // The package ships a native-AOT mfleet: an ELF executable with no mfleet.dll. Its request delegates, JSON
+        // contracts and configuration binding are the source-generated ones, and the built-in balancer is YARP: a
+        // primary, a follower and a coordinator from the package move one file end to end.
+        var mfleet = package.Combine("usr", "bin", "mfleet");
+        var image = await File.ReadAllBytesAsync(mfleet);
+        Assert.Equal("\u007fELF"u8.ToArray(), image[..4]);
+        // The section of precompiled managed code a native-AOT build links in (an apphost or a single-file bundle
+        // has none: its code is IL that a JIT compiles).
+        Assert.True(image.AsSpan().IndexOf("__managedcode"u8) > 0, "mfleet has no __managedcode section: not a native-AOT build");
+        Assert.Empty(Directory.GetFiles(package.Combine("usr", "lib", "mediafleet"), "*.dll"));
+
+        using var folder = new TempFolder("mfleet-packaged-cluster-");
+        var fast = new Dictionary<string, string> { ["MFLEET_Node__HeartbeatInterval"] = "0.3", ["MFLEET_Coordinator__HeartbeatInterval"] = "0.3" };
+        // The suite loads this machine past the default thresholds (a node with load 4 is down): only silence counts here.
+        var coordinatorSettings = new Dictionary<string, string>(fast)
+        {
+            ["MFLEET_Coordinator__BackupThreshold"] = "1000",
+            ["MFLEET_Coordinator__DownThreshold"] = "2000",
+        };
+        await using var coordinator = await NodeProcess.StartCoordinatorAsync("http://127.0.0.1:0", ["--proxy", "http://127.0.0.1:0"],
+            environment: coordinatorSettings, program: mfleet);
+        var proxy = await BalancerUrlAsync(coordinator);
+        await using var primary = await NodeProcess.StartAsync(folder.Combine("primary"), ["--primary", "--id", "primary", "--coordinator", coordinator.Url],
+            environment: fast, program: mfleet);
+        await using var follower = await NodeProcess.StartAsync(folder.Combine("follower"), ["--upstream", primary.Url, "--id", "follower", "--coordinator", coordinator.Url],
+            environment: fast, program: mfleet);
+        var bytes = new byte[100_000];
+        new Random(12).NextBytes(bytes);
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", TestNode.Token);
+        using (var put = await http.PutAsync(new Uri($"{primary.Url}/files/media/native.bin"), new ByteArrayContent(bytes)))
+        {
+            Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        }
+
+        var served = new HashSet<string>(StringComparer.Ordinal);
+        var last = "";
+        var watch = Stopwatch.StartNew();
+        while (served.Count < 2 && watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            using var answer = await http.GetAsync(new Uri($"{proxy}/files/media/native.bin"));
+            if (answer.StatusCode == HttpStatusCode.OK && answer.Headers.TryGetValues("MFleet-Node", out var node))
+            {
+                Assert.Equal(bytes, await answer.Content.ReadAsByteArrayAsync());
+                served.Add(node.Single());
+            }
+            else
+            {
+                last = $"{(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}";
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.True(served.Count == 2, $"served by [{string.Join(", ", served)}] through {proxy}; last other answer: {last}\ncoordinator:\n{coordinator.Output}");
+        Assert.Equal(["follower", "primary"], served.Order(StringComparer.Ordinal));
+        using var status = await http.GetAsync(new Uri($"{follower.Url}/v1/status"));
+        var text = await status.Content.ReadAsStringAsync();
+        Assert.Contains("\"version\":1,", text, StringComparison.Ordinal);
+        Assert.Contains("\"missing\":0,", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The address the coordinator's built-in balancer took (it was asked for port 0), from its log line.</summary>
+    private static async Task<string> BalancerUrlAsync(NodeProcess coordinator)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (BalancerOn().Match(coordinator.Output) is { Success: true } match)
+            {
+                return match.Groups[1].Value;
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"the coordinator never printed its balancer's address:\n{coordinator.Output}");
+    }
+
+    [GeneratedRegex(@"built-in balancer on (http://\S+)")]
+    private static partial Regex BalancerOn();
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 

@@ -5,7 +5,8 @@ namespace MediaFleet.Testing;
 
 /// <summary>
 /// <c>mfleet node</c> (or <c>mfleet coordinator</c>) as a separate process (for kill -9 and memory tests), started from
-/// the mfleet.dll beside the test assembly and ended by its own handle, never by name.
+/// the mfleet.dll beside the test assembly (or from a given program, such as the package's native mfleet) and ended by
+/// its own handle, never by name.
 /// </summary>
 public sealed partial class NodeProcess : IAsyncDisposable
 {
@@ -34,15 +35,17 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>mfleet node --data LIBRARY --listen http://127.0.0.1:0 ARGS…</c> and waits until it serves;
-    /// <paramref name="environment"/> adds variables such as <c>MFLEET_Node__HeartbeatInterval</c>.
+    /// <paramref name="environment"/> adds variables such as <c>MFLEET_Node__HeartbeatInterval</c>; <paramref name="program"/>
+    /// runs that mfleet executable instead of <c>dotnet mfleet.dll</c>.
     /// </summary>
     public static Task<NodeProcess> StartAsync(string library, IEnumerable<string>? args = null, string token = TestNode.Token, string listen = "http://127.0.0.1:0",
-        IReadOnlyDictionary<string, string>? environment = null) =>
-        StartRoleAsync(["node", "--data", library, "--listen", listen, .. args ?? ["--primary"]], token, environment);
+        IReadOnlyDictionary<string, string>? environment = null, string? program = null) =>
+        StartRoleAsync(["node", "--data", library, "--listen", listen, .. args ?? ["--primary"]], token, environment, program);
 
     /// <summary>Starts <c>mfleet coordinator --listen LISTEN ARGS…</c> and waits until it serves.</summary>
-    public static Task<NodeProcess> StartCoordinatorAsync(string listen, IEnumerable<string> args, string token = TestNode.Token, IReadOnlyDictionary<string, string>? environment = null) =>
-        StartRoleAsync(["coordinator", "--listen", listen, .. args], token, environment);
+    public static Task<NodeProcess> StartCoordinatorAsync(string listen, IEnumerable<string> args, string token = TestNode.Token, IReadOnlyDictionary<string, string>? environment = null,
+        string? program = null) =>
+        StartRoleAsync(["coordinator", "--listen", listen, .. args], token, environment, program);
 
     /// <summary>Starts <c>mfleet broker --data DATA --listen LISTEN ARGS…</c> and waits until it serves.</summary>
     public static Task<NodeProcess> StartBrokerAsync(string data, IEnumerable<string>? args = null, string listen = "http://127.0.0.1:0", string token = TestNode.Token,
@@ -61,15 +64,18 @@ public sealed partial class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    private static async Task<NodeProcess> StartRoleAsync(string[] args, string token, IReadOnlyDictionary<string, string>? environment)
+    private static async Task<NodeProcess> StartRoleAsync(string[] args, string token, IReadOnlyDictionary<string, string>? environment, string? program = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mfleet.dll"));
+        if (program is null)
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mfleet.dll"));
+        }
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
