@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using MediaFleet.Contracts.Client;
 using MediaFleet.Contracts.Conversion;
 using MediaFleet.Library.Digests;
@@ -9,7 +10,7 @@ using MediaFleet.Testing;
 namespace MediaFleet.Conversion.Tests.Broker;
 
 /// <summary>The broker's public routes (DESIGN.md section 8) against a real broker in this process and real ffprobe.</summary>
-public sealed class BrokerApiTests : IAsyncLifetime
+public sealed partial class BrokerApiTests : IAsyncLifetime
 {
     private readonly TempFolder _files = new("mfleet-inputs-");
     private TestBroker _broker = null!;
@@ -297,10 +298,14 @@ public sealed class BrokerApiTests : IAsyncLifetime
     {
         var tone = await Clips.ToneAsync(_files.Path);
         using var submitted = await PostAsync("profile=opus&name=a.wav", tone);
+        Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, $"{(int)submitted.StatusCode} {await submitted.Content.ReadAsStringAsync()}");
 
         var metrics = await Http.GetStringAsync("metrics");
 
         Assert.Contains("mfleet_broker_jobs", metrics, StringComparison.Ordinal);
-        Assert.Matches("mfleet_broker_queue[^\\n]* 1(\\n| )", metrics);
+        Assert.True(QueueOfOne().IsMatch(metrics), metrics);
     }
+
+    [GeneratedRegex("mfleet_broker_queue[^\\n]* 1(\\n| )")]
+    private static partial Regex QueueOfOne();
 }
