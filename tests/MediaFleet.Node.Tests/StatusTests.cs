@@ -94,6 +94,7 @@ public sealed class StatusTests
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("mfleet", text, StringComparison.Ordinal);
         Assert.Contains("mfleet_data_version", text, StringComparison.Ordinal);
-        Assert.Contains("mfleet_files_served", text, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^mfleet_files_served_total\{[^}]*\} 1( |$)", text);
+        Assert.Matches(@"(?m)^mfleet_files_served_bytes_total\{[^}]*\} 100( |$)", text);
     }
 }
