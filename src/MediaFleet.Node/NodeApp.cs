@@ -70,7 +70,8 @@ public static class NodeApp
         if (options.Upstream is not null)
         {
             builder.Services.AddSingleton<Upstream>();
-            builder.Services.AddHostedService<Follower>();
+            builder.Services.AddSingleton<Follower>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Follower>());
         }
         builder.Services.AddSingleton<StartupScanProgress>();
         builder.Services.AddHostedService<StartupScan>();
@@ -85,7 +86,7 @@ public static class NodeApp
         {
             builder.Services.AddHostedService<HeartbeatSender>();
         }
-        RoleMetrics.Add(builder, NodeMetrics.MeterName, sp => RoleIdentity.Node(options.Id ?? sp.GetRequiredService<LibraryStore>().Catalog.NodeId, options.Site, options.Primary),
+        RoleMetrics.AddBuiltOnFirstScrape(builder, NodeMetrics.MeterName, sp => RoleIdentity.Node(options.Id ?? sp.GetRequiredService<LibraryStore>().Catalog.NodeId, options.Site, options.Primary),
             sp => sp.GetRequiredService<NodeMetrics>());
 
         var app = builder.Build();
@@ -93,6 +94,14 @@ public static class NodeApp
         {
             var store = app.Services.GetRequiredService<LibraryStore>();
             await store.RecoverAsync(options.Primary, cancellationToken).ConfigureAwait(false);
+            if (options.Upstream is not null)
+            {
+                // The catch-up starts now, not when the host starts its services: it asks the upstream and applies while
+                // the routes are mapped and Kestrel starts (a restarted follower is caught up about when it listens). On
+                // a pool thread: the loop's first steps (its HTTP client, OpenSSL for the digests) take a core's time.
+                var follower = app.Services.GetRequiredService<Follower>();
+                _ = Task.Run(() => follower.StartAsync(CancellationToken.None), CancellationToken.None);
+            }
         }
         catch
         {
@@ -114,7 +123,7 @@ public static class NodeApp
         app.MapFlags();
         app.MapVerify();
         app.MapCatalog();
-        app.MapPrometheusScrapingEndpoint();
+        RoleMetrics.MapBuiltOnFirstScrape(app);
 
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>

@@ -21,7 +21,7 @@ namespace MediaFleet.Node.Replication;
 /// </summary>
 public sealed partial class Follower(
     LibraryStore store, Upstream upstream, NodeOptions options, TimeProvider time, NodeMetrics metrics, Integrity.RepairList repairs, FirstCatchUp catchUp,
-    ILogger<Follower> logger) : BackgroundService
+    ILogger<Follower> logger) : BackgroundService, IAsyncDisposable
 {
     private const int BatchLimit = 1000;
 
@@ -42,6 +42,22 @@ public sealed partial class Follower(
     /// <summary>Bundles in flight: some arriving or flushing while another's group is being installed.</summary>
     private const int BundlesInFlight = 3;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
+
+    private int _started;
+
+    /// <summary>Starts the replication loop once: the node starts it before its host does, and the host's start finds it running.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _started, 1) == 0 ? base.StartAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>
+    /// Stops the loop and waits for it: a node whose host never started (its port taken) still ran the catch-up, which
+    /// must end before the catalog it writes to is closed.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
