@@ -43,7 +43,9 @@ problem() { log "PROBLEM: $*"; PROBLEMS+=("$*"); }
 
 # Microseconds since the epoch, without starting a process (the polls below run every 10 ms).
 us() { local t="${EPOCHREALTIME//[.,]/}"; echo "$t"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e6 }'; }
+secs() { local s; secs_v s "$1" "$2"; echo "$s"; }
+# secs_v VAR A B: secs into VAR, without a process (the polls that time a start-up use it).
+secs_v() { local d=$(( $3 - $2 + 500 )); printf -v "$1" '%d.%03d' $(( d / 1000000 )) $(( d % 1000000 / 1000 )); }
 # Median of the numbers on stdin with 3 decimals (lib.sh's median prints what awk prints).
 med() { median | awk '{ printf "%.3f\n", $1 }'; }
 med1() { median | awk '{ printf "%.1f\n", $1 }'; }
@@ -90,8 +92,13 @@ health_probe_wait() {
 }
 rss_mib() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 hwm_mib() { awk '/^VmHWM:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
-# Sleeps about 1 % of the time waited so far (10 ms to 0.5 s): fine resolution early, little load on long waits.
-poll_sleep() { local waited_us=$(( $(us) - $1 )) d; d=$(( waited_us / 100 )); ((d < 10000)) && d=10000; ((d > 500000)) && d=500000; sleep "0.$(printf '%06d' "$d")"; }
+# Sleeps about 1 % of the time waited so far (10 ms to 0.5 s): fine resolution early, little load on long waits. No
+# process is started (lib.sh's nap): the polls run while the node under test starts.
+poll_sleep() {
+  local d=$(( (${EPOCHREALTIME//[.,]/} - $1) / 100 ))
+  ((d < 10000)) && d=10000; ((d > 500000)) && d=500000
+  printf -v d '0.%06d' "$d"; nap "$d"
+}
 
 fail_with_log() {
   echo "scale.sh: $1" >&2
@@ -133,15 +140,19 @@ start_node_measured() {
 # wait_health URL PID LOG T0 -> "S R": seconds from T0 to the first 200 of /healthz, and how long that one request
 # took (a request sent while the node starts may wait inside it); status 3 when the port was taken.
 wait_health() {
-  local url="$1" pid="$2" logf="$3" t0="$4" code
+  local url="$1" pid="$2" logf="$3" t0="$4" sent done
   while true; do
-    code="$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 30 "$url/healthz" || true)"
-    [ "${code%% *}" = 200 ] && { echo "$(secs "$t0" "$(us)") ${code#* }"; return 0; }
+    sent=${EPOCHREALTIME//[.,]/}
+    if http_get "${url##*:}" /healthz && [ "$HTTP_STATUS" = 200 ]; then
+      done=${EPOCHREALTIME//[.,]/}
+      local total took; secs_v total "$t0" "$done"; secs_v took "$sent" "$done"
+      echo "$total $took"; return 0
+    fi
     if ! kill -0 "$pid" 2>/dev/null; then
       grep -q 'address already in use' "$logf" && return 3
       fail_with_log "the node at $url (pid $pid) exited before /healthz answered" "$logf"
     fi
-    (( $(us) - t0 > START_TIMEOUT * 1000000 )) && fail_with_log "timed out after ${START_TIMEOUT}s (START_TIMEOUT) waiting for $url/healthz" "$logf"
+    (( ${EPOCHREALTIME//[.,]/} - t0 > START_TIMEOUT * 1000000 )) && fail_with_log "timed out after ${START_TIMEOUT}s (START_TIMEOUT) waiting for $url/healthz" "$logf"
     poll_sleep "$t0"
   done
 }
@@ -161,10 +172,11 @@ files_of() {
 wait_version() {
   local want="$1" url="$2" pid="$3" logf="$4" t0="$5" v
   while true; do
-    v="$(version_of "$url")"
-    [ "$v" = "$want" ] && { secs "$t0" "$(us)"; return 0; }
+    v=-1
+    http_get "${url##*:}" /v1/status && [[ "$HTTP_BODY" =~ \"version\":([0-9]+) ]] && v="${BASH_REMATCH[1]}"
+    if [ "$v" = "$want" ]; then local total; secs_v total "$t0" "${EPOCHREALTIME//[.,]/}"; echo "$total"; return 0; fi
     kill -0 "$pid" 2>/dev/null || fail_with_log "the follower at $url (pid $pid) exited at version $v, before reaching $want" "$logf"
-    (( $(us) - t0 > SYNC_TIMEOUT * 1000000 )) && fail_with_log "timed out after ${SYNC_TIMEOUT}s (SYNC_TIMEOUT): follower $url at version $v, primary at $want" "$logf"
+    (( ${EPOCHREALTIME//[.,]/} - t0 > SYNC_TIMEOUT * 1000000 )) && fail_with_log "timed out after ${SYNC_TIMEOUT}s (SYNC_TIMEOUT): follower $url at version $v, primary at $want" "$logf"
     poll_sleep "$t0"
   done
 }
