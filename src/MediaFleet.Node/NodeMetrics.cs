@@ -86,7 +86,7 @@ public sealed class NodeMetrics : IDisposable
         {
             Interlocked.Add(ref _bytesStored, bytes);
         }
-        Interlocked.Increment(ref _writes[(int)status]);
+        Interlocked.Increment(ref _writes[(int)status]); // WriteStatus has the default values 0..n-1
     }
 
     public void Rejected() => Interlocked.Increment(ref _rejectedPaths);

@@ -43,11 +43,26 @@ public sealed partial class Follower(
     private const int BundlesInFlight = 3;
     private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
 
-    private int _started;
+    private readonly Lock _startGate = new();
+    private bool _started;
+    private bool _disposing;
 
-    /// <summary>Starts the replication loop once: the node starts it before its host does, and the host's start finds it running.</summary>
-    public override Task StartAsync(CancellationToken cancellationToken) =>
-        Interlocked.Exchange(ref _started, 1) == 0 ? base.StartAsync(cancellationToken) : Task.CompletedTask;
+    /// <summary>
+    /// Starts the replication loop once: the node starts it before its host does, and the host's start finds it
+    /// running. A start that comes after the disposal began does nothing.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        lock (_startGate)
+        {
+            if (_started || _disposing)
+            {
+                return Task.CompletedTask;
+            }
+            _started = true;
+            return base.StartAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Stops the loop and waits for it: a node whose host never started (its port taken) still ran the catch-up, which
@@ -55,6 +70,10 @@ public sealed partial class Follower(
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        lock (_startGate)
+        {
+            _disposing = true;
+        }
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         Dispose();
     }
