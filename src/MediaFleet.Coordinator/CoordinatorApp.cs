@@ -107,7 +107,7 @@ public static class CoordinatorApp
         app.MapHeartbeats();
         app.MapDashboard();
         app.MapScores();
-        app.MapPrometheusScrapingEndpoint();
+        RoleMetrics.Map(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -86,8 +86,8 @@ public static class NodeApp
         {
             builder.Services.AddHostedService<HeartbeatSender>();
         }
-        RoleMetrics.AddBuiltOnFirstScrape(builder, NodeMetrics.MeterName, sp => RoleIdentity.Node(options.Id ?? sp.GetRequiredService<LibraryStore>().Catalog.NodeId, options.Site, options.Primary),
-            sp => sp.GetRequiredService<NodeMetrics>());
+        RoleMetrics.Add(builder, NodeMetrics.MeterName, sp => RoleIdentity.Node(options.Id ?? sp.GetRequiredService<LibraryStore>().Catalog.NodeId, options.Site, options.Primary),
+            sp => sp.GetRequiredService<NodeMetrics>(), buildOnFirstScrape: true);
 
         var app = builder.Build();
         try
@@ -125,7 +125,7 @@ public static class NodeApp
         app.MapFlags();
         app.MapVerify();
         app.MapCatalog();
-        RoleMetrics.MapBuiltOnFirstScrape(app);
+        RoleMetrics.Map(app);
 
         var lifetime = app.Lifetime;
         lifetime.ApplicationStarted.Register(() =>

@@ -5,7 +5,7 @@ namespace MediaFleet.Node;
 
 /// <summary>
 /// The node's own instruments, exported at <c>/metrics</c> by the OpenTelemetry Prometheus exporter. The counters are
-/// observable, kept in fields here: the meter provider is built by the first scrape (RoleMetrics.AddBuiltOnFirstScrape,
+/// observable, kept in fields here: the meter provider is built by the first scrape (RoleMetrics.Add with buildOnFirstScrape,
 /// issue 12), and a <see cref="Counter{T}"/> drops what it is given while no listener is subscribed, so the transfers of
 /// a follower's first catch-up would be missing. Every counter reads from 0 at the first scrape.
 /// </summary>

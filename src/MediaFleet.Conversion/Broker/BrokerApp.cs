@@ -59,7 +59,7 @@ public static class BrokerApp
         app.MapJobs();
         app.MapLeases();
         app.MapBrokerPage();
-        app.MapPrometheusScrapingEndpoint();
+        RoleMetrics.Map(app);
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {

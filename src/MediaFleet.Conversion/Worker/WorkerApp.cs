@@ -52,7 +52,7 @@ public static class WorkerApp
 
         app.UseStatusCodePages(context => Problem.ForStatus(context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
         app.MapGet("/healthz", () => TypedResults.Text("ok\n"));
-        app.MapPrometheusScrapingEndpoint();
+        RoleMetrics.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MediaFleet.Worker");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -44,41 +45,27 @@ public static class RoleMetrics
 
     /// <summary>
     /// Exports the instruments of <paramref name="meterName"/> at <c>/metrics</c> (mapped by the role with
-    /// <c>MapPrometheusScrapingEndpoint</c>) under the role's identity. The meter provider is built when the host
-    /// starts: then the identity is asked for (a node names itself by the id its catalog holds) and
-    /// <paramref name="instruments"/> is created, so every gauge is there from the first scrape, not from the first
-    /// request that happens to need the class holding it.
+    /// <see cref="Map"/>) under the role's identity. The meter provider is built when the host starts: then the
+    /// identity is asked for and <paramref name="instruments"/> is created, so every gauge is there from the first
+    /// scrape, and a counter or histogram records from the start.
+    /// With <paramref name="buildOnFirstScrape"/> it is built by the first scrape instead, for a role whose start-up
+    /// time counts (a node: a restarted follower's catch-up, issue 12). The provider costs 50 ms of a core (its generic
+    /// types built at run time by the native build); that scrape answers that much later. Such a role's instruments
+    /// must be observable: a counter's measurements are dropped while no provider listens.
     /// </summary>
     public static void Add(WebApplicationBuilder builder, string meterName, Func<IServiceProvider, RoleIdentity> identity,
-        Func<IServiceProvider, object>? instruments = null)
+        Func<IServiceProvider, object>? instruments = null, bool buildOnFirstScrape = false)
     {
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddDetector(services => new IdentityDetector(identity(services))))
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(meterName).AddPrometheusExporter();
-                if (instruments is not null)
-                {
-                    metrics.AddInstrumentation(instruments);
-                }
-            });
+        builder.Services.AddSingleton(services => new RoleMeterProvider(services, meterName, identity, instruments));
+        if (!buildOnFirstScrape)
+        {
+            builder.Services.AddHostedService(services => new RoleMeterProvider.BuildAtStart(services.GetRequiredService<RoleMeterProvider>()));
+        }
     }
 
-    /// <summary>
-    /// Like <see cref="Add"/>, for a role whose start-up time counts (a node: a restarted follower's catch-up, issue 12):
-    /// the meter provider, 50 ms of a core at start (its types built at run time by the native build), is built by the
-    /// first scrape instead, which answers that much later. Its instruments must be observable: a counter's
-    /// measurements are dropped while no provider listens. <see cref="MapBuiltOnFirstScrape"/> maps <c>/metrics</c>.
-    /// </summary>
-    public static void AddBuiltOnFirstScrape(WebApplicationBuilder builder, string meterName, Func<IServiceProvider, RoleIdentity> identity,
-        Func<IServiceProvider, object> instruments)
-    {
-        builder.Services.AddSingleton(services => new LateMeterProvider(services, meterName, identity, instruments));
-    }
-
-    /// <summary>Maps <c>/metrics</c> of a role set up by <see cref="AddBuiltOnFirstScrape"/>.</summary>
-    public static IEndpointConventionBuilder MapBuiltOnFirstScrape(WebApplication app) =>
-        app.Map("/metrics", app.Services.GetRequiredService<LateMeterProvider>().ScrapeAsync);
+    /// <summary>Maps <c>/metrics</c> of a role set up by <see cref="Add"/>.</summary>
+    public static IEndpointConventionBuilder Map(WebApplication app) =>
+        app.Map("/metrics", app.Services.GetRequiredService<RoleMeterProvider>().ScrapeAsync);
 
     /// <summary>The resource attributes of <paramref name="identity"/> (OpenTelemetry semantic conventions for service.*).</summary>
     internal static Dictionary<string, object> Attributes(RoleIdentity identity)
@@ -96,26 +83,28 @@ public static class RoleMetrics
         }
         return attributes;
     }
-
-    private sealed class IdentityDetector(RoleIdentity identity) : IResourceDetector
-    {
-        public Resource Detect() => new(Attributes(identity));
-    }
 }
 
 /// <summary>
-/// A meter provider (with the Prometheus exporter) built on first use, outside the role's DI container, and the
-/// request pipeline that answers a scrape from it.
+/// A role's meter provider (with the Prometheus exporter), built once on first use outside the role's DI container,
+/// and the request pipeline that answers a scrape from it.
 /// </summary>
-internal sealed class LateMeterProvider(IServiceProvider services, string meterName, Func<IServiceProvider, RoleIdentity> identity,
-    Func<IServiceProvider, object> instruments) : IDisposable
+internal sealed class RoleMeterProvider(IServiceProvider services, string meterName, Func<IServiceProvider, RoleIdentity> identity,
+    Func<IServiceProvider, object>? instruments) : IDisposable
 {
     private readonly Lazy<(OpenTelemetrySdk Sdk, RequestDelegate Scrape)> _built = new(() =>
     {
         var resource = RoleMetrics.Attributes(identity(services));
         var sdk = OpenTelemetrySdk.Create(otel => otel
             .ConfigureResource(r => r.AddAttributes(resource))
-            .WithMetrics(metrics => metrics.AddMeter(meterName).AddPrometheusExporter().AddInstrumentation(() => instruments(services))));
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(meterName).AddPrometheusExporter();
+                if (instruments is not null)
+                {
+                    metrics.AddInstrumentation(() => instruments(services));
+                }
+            }));
         var branch = new ApplicationBuilder(services);
         branch.UseOpenTelemetryPrometheusScrapingEndpoint(sdk.MeterProvider, predicate: static _ => true, path: null, configureBranchedPipeline: null, optionsName: null);
         return (sdk, branch.Build());
@@ -123,11 +112,25 @@ internal sealed class LateMeterProvider(IServiceProvider services, string meterN
 
     public Task ScrapeAsync(HttpContext context) => _built.Value.Scrape(context);
 
+    private void Build() => _ = _built.Value;
+
     public void Dispose()
     {
         if (_built.IsValueCreated)
         {
             _built.Value.Sdk.Dispose();
         }
+    }
+
+    /// <summary>Builds the provider as the host starts (before it listens).</summary>
+    internal sealed class BuildAtStart(RoleMeterProvider provider) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            provider.Build();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
