@@ -3,10 +3,10 @@
 #
 #   deploy/package.sh [--out DIR]      (default DIR: .build/package)
 #
-# The package holds a native-AOT mfleet (no .NET runtime needed on the server; a node listens 0.2 s after its start) in
-# /usr/lib/mediafleet with /usr/bin/mfleet linking to it, the systemd units of deploy/systemd, default settings in
-# /etc/mfleet (conffiles), and maintainer scripts that create the mfleet system user and never start a service on
-# their own. The version is the one `mfleet --version` prints, without its build metadata (+commit).
+# The package holds a native-AOT mfleet (no .NET runtime needed on the server; a node listens about 0.1 s after its
+# start) in /usr/lib/mediafleet with /usr/bin/mfleet linking to it, the systemd units of deploy/systemd, default
+# settings in /etc/mfleet (conffiles), and maintainer scripts that create the mfleet system user and never start a
+# service on their own. The version is the one `mfleet --version` prints, without its build metadata (+commit).
 # Needs: the .NET SDK of global.json, clang (the native linker), dpkg-deb; the network only for NuGet packages.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
